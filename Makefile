@@ -1,0 +1,54 @@
+# Chorus: `make run` serves the app, `make test` runs every test. Both set up what they need.
+#
+#   make run        virtualenv + pinned packages + Socket.IO client, then gunicorn on
+#                   $(CHORUS_BIND) (127.0.0.1:5000) with the SQLite store in var/
+#   make test       the above plus test packages (and chromium via apt-get where missing),
+#                   then pytest: unit, integration (real gunicorn) and browser tests
+#   make lint       ruff
+#   make clean      remove .venv, node_modules and generated files
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SIO_CLIENT := static/vendor/socket.io.min.js
+
+.PHONY: run install test test-deps system-deps lint clean
+
+run: install
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+install: $(VENV)/.runtime $(SIO_CLIENT)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) 2>/dev/null || { scripts/need-packages python3-venv && \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+# The browser's Socket.IO client, pinned in package-lock.json and served from our own /static.
+$(SIO_CLIENT): package.json package-lock.json
+	scripts/need-packages npm:npm
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $@)
+	cp node_modules/socket.io-client/dist/socket.io.min.js $@
+
+system-deps:
+	scripts/need-packages chromium:chromium
+
+$(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@
+
+test-deps: install system-deps $(VENV)/.test
+
+test: test-deps
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check app tests wsgi.py gunicorn.conf.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

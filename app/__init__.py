@@ -1,0 +1,95 @@
+"""The Chorus app factory: config, then extensions, store, namespaces, blueprints.
+
+``create_app`` is the only place an app is put together; wsgi.py calls it once for gunicorn and
+tests call it with their own config. Nothing here monkey-patches (wsgi.py does, first) and
+nothing starts a greenlet: batches and presence start their timers on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from app.broadcast import Broadcaster
+from app.coalescer import Coalescer
+from app.config import DEFAULTS, default_secret_key, settings_from_environ
+from app.engine import allow_full_polling_posts
+from app.extensions import socketio
+from app.namespaces.sync import SyncNamespace
+from app.presence import Presence
+from app.rooms import Rooms
+from app.seed import seed_demo
+from app.services import Services
+from app.state import Limits, open_store
+
+__version__ = "0.1.0"
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build an app: defaults, then CHORUS_* from the environment, then ``config``."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(settings_from_environ(os.environ))
+    app.config.update(config or {})
+    app.config.setdefault("VERSION", __version__)
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or default_secret_key()
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # HTTP API bodies; a value is at most 4 KiB
+
+    _init_socketio(app)
+    store = open_store(app.config["STORE"], Limits(
+        log_size=app.config["LOG_SIZE"], max_keys=app.config["MAX_KEYS"],
+        max_rooms=app.config["MAX_ROOMS"], op_ttl=app.config["OP_TTL"]))
+    rooms = _build_rooms(app, store)
+    sync = SyncNamespace(rooms)
+    socketio.on_namespace(sync)
+    app.extensions["chorus"] = Services(store=store, rooms=rooms, sync=sync)
+
+    from app.web import api, health, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+
+    if app.config["SEED_DEMO"]:
+        seed_demo(rooms)
+    log.info("chorus %s: store %s, async mode %s", __version__, app.config["STORE"],
+             socketio.async_mode)
+    return app
+
+
+def _init_socketio(app: Flask) -> None:
+    """Bind Flask-SocketIO; every option here is a choice explained beside it."""
+    allow_full_polling_posts(app.config["MAX_PAYLOAD"])
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        # One connection's events run one after another, in the order it sent them: the
+        # contract promises that writes of one connection apply in order.
+        async_handlers=False,
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,  # None: same origin only
+        max_http_buffer_size=app.config["MAX_PAYLOAD"],
+        ping_interval=app.config["PING_INTERVAL"],
+        ping_timeout=app.config["PING_TIMEOUT"],
+        # Our namespaces do not use Flask's session; copying it per event costs time for nothing.
+        manage_session=False,
+        logger=False,
+        engineio_logger=False,
+    )
+
+
+def _build_rooms(app: Flask, store) -> Rooms:
+    def emit(event: str, data: dict, room: str) -> None:
+        socketio.emit(event, data, to=room, namespace="/sync")
+
+    def coalescer_for(interval: float, flush) -> Coalescer:
+        return Coalescer(interval, flush, socketio.start_background_task, socketio.sleep)
+
+    broadcaster = Broadcaster(store, emit, coalescer_for, app.config["TICK"])
+    presence = Presence(emit, coalescer_for, app.config["PRESENCE_INTERVAL"])
+    return Rooms(store, broadcaster, presence, app.config["MAX_ROOMS_PER_CONNECTION"])

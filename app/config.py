@@ -1,0 +1,146 @@
+"""Every Chorus setting: its environment variable, its default, and how its text is parsed.
+
+The environment is read once, in ``create_app``, through ``settings_from_environ``. Each value
+arrives as a string and is parsed here explicitly, so ``CHORUS_API_TOKEN=123`` stays the string
+"123" (Flask's ``from_prefixed_env`` would parse it as JSON and hand back an int). gunicorn.conf.py
+reads the few server settings it needs (``CHORUS_BIND``, ``CHORUS_WORKER_CONNECTIONS``...) itself,
+since gunicorn imports it before any application code; they are listed here too so that the README
+table, generated from ``SETTINGS``, names every variable in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _optional_text(raw: str) -> str | None:
+    return raw or None
+
+
+def _number(raw: str) -> float:
+    value = float(raw)
+    if value != value or value in (float("inf"), float("-inf")) or value < 0:
+        raise ValueError("must be a finite number >= 0")
+    return value
+
+
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be an integer >= 0")
+    return value
+
+
+def _flag(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be one of 1/0, true/false, yes/no, on/off")
+
+
+def _list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value: the Flask config key, its default and its parser."""
+
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+    server_only: bool = False  # read by gunicorn.conf.py rather than by the app
+
+    @property
+    def env(self) -> str:
+        return "CHORUS_" + self.key
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("BIND", "127.0.0.1:5000", _text,
+            "Address gunicorn listens on; `0.0.0.0:5000` serves the local network.",
+            server_only=True),
+    Setting("WORKER_CONNECTIONS", 20000, _count,
+            "Most simultaneous connections gunicorn's gevent worker accepts (a polling client "
+            "may hold two).", server_only=True),
+    Setting("GRACEFUL_TIMEOUT", 5, _count,
+            "Seconds gunicorn waits for open connections on stop or restart.", server_only=True),
+    Setting("CONTROL_SOCKET", "", _text,
+            "Path of gunicorn's control socket; empty (the default) disables it, so several "
+            "instances never remove each other's.", server_only=True),
+    Setting("ACCESS_LOG", False, _flag,
+            "Log every HTTP request (each long-poll is one) to stdout.", server_only=True),
+    Setting("LOG_LEVEL", "info", _text, "debug, info, warning or error.", server_only=True),
+    Setting("STORE", "sqlite:///var/chorus.db", _text,
+            "Where room state lives: `sqlite:///relative/path`, `sqlite:////absolute/path` "
+            "or `memory://` (one process, lost on restart)."),
+    Setting("API_TOKEN", None, _optional_text,
+            "Bearer token for HTTP writes; unset, HTTP writes answer 403."),
+    Setting("PUBLIC_URL", None, _optional_text,
+            "Base URL shown to people for joining (e.g. `http://192.168.1.20:5000`); "
+            "defaults to the address the page was loaded from."),
+    Setting("SECRET_KEY", None, _optional_text,
+            "Flask secret key; a random one per start when unset."),
+    Setting("ASYNC_MODE", "gevent", _text,
+            "Flask-SocketIO async mode; `gevent` under gunicorn, `threading` in unit tests."),
+    Setting("ALLOWED_ORIGINS", [], _list,
+            "Comma-separated origins allowed besides the page's own (e.g. "
+            "`https://chorus.example.org`)."),
+    Setting("TICK", 0.05, _number,
+            "Seconds: the most a change waits to be batched with others in its room."),
+    Setting("PRESENCE_INTERVAL", 0.5, _number,
+            "Seconds: the least time between two `presence` events of one room."),
+    Setting("LOG_SIZE", 1000, _count,
+            "Changes per room a reconnecting client can catch up on with `since`."),
+    Setting("OP_TTL", 900, _count,
+            "Seconds an `op` id is remembered, so a retried write is applied once."),
+    Setting("MAX_KEYS", 256, _count, "Keys per room."),
+    Setting("MAX_ROOMS", 10000, _count, "Rooms per store."),
+    Setting("MAX_ROOMS_PER_CONNECTION", 32, _count, "Rooms one connection may join at once."),
+    Setting("MAX_PAYLOAD", 1000000, _count,
+            "Bytes: the largest polling POST or websocket message Engine.IO accepts "
+            "(advertised to clients as `maxPayload`)."),
+    Setting("PING_INTERVAL", 25, _count, "Seconds between Engine.IO pings."),
+    Setting("PING_TIMEOUT", 20, _count,
+            "Seconds without a pong before a client is considered gone."),
+    Setting("SEED_DEMO", True, _flag, "Give the `demo` room starting values on first start."),
+)
+
+DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
+
+
+class SettingError(ValueError):
+    """A CHORUS_* variable whose text could not be parsed."""
+
+
+def settings_from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Parse the CHORUS_* variables present in ``environ`` into config values.
+
+    Called by the factory; raises SettingError naming the variable on bad input, so a typo fails
+    the start instead of running with a surprise.
+    """
+    parsed: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None:
+            continue
+        try:
+            parsed[setting.key] = setting.parse(raw)
+        except ValueError as exc:
+            raise SettingError(f"{setting.env}={raw!r}: {exc}") from None
+    return parsed
+
+
+def default_secret_key() -> str:
+    """A random key for one process's lifetime; used when CHORUS_SECRET_KEY is unset."""
+    return os.urandom(24).hex()

@@ -1,0 +1,78 @@
+"""The ``/sync`` namespace: shared values in rooms, as docs/protocol.md describes.
+
+Handlers stay thin: validate the payload, call ``Rooms``, return the ack. Batches of ``changes``
+and ``presence`` events are sent by the broadcaster and the presence registry, not from here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from socketio.exceptions import ConnectionRefusedError
+
+from app.errors import ChorusError
+from app.namespaces.contract import ContractNamespace
+from app.protocol import parse_auth, parse_join, parse_leave
+from app.rooms import Member, Rooms
+
+
+class SyncNamespace(ContractNamespace):
+    """join, leave, set, incr and delete, each answered with an ack."""
+
+    events = frozenset({"join", "leave", "set", "incr", "delete"})
+
+    def __init__(self, rooms: Rooms, namespace: str = "/sync") -> None:
+        super().__init__(namespace)
+        self.rooms = rooms
+        self.members: dict[str, Member] = {}
+
+    def connected(self, sid: str, environ: dict, auth: Any = None) -> None:
+        """Accept a connection whose ``auth`` is absent or well formed; refuse it otherwise."""
+        try:
+            client, name = parse_auth(auth)
+        except ChorusError as refusal:
+            refused = ConnectionRefusedError(refusal.message)
+            refused.error_args = {"code": refusal.code, "message": refusal.message}
+            raise refused from None
+        client = client or "anon-" + secrets.token_urlsafe(12)
+        self.members[sid] = Member(sid, client, name)
+
+    def disconnected(self, sid: str, reason: Any = None) -> None:
+        """Take a closed connection out of every room it was in."""
+        member = self.members.pop(sid, None)
+        if member is not None:
+            self.rooms.leave_all(member)
+
+    def on_join(self, sid: str, data: Any) -> dict:
+        """Join a room; the ack carries its values, or the changes since ``since``."""
+        return self.rooms.join(self._member(sid), parse_join(data),
+                               enter=lambda room: self.enter_room(sid, room),
+                               exit_=lambda room: self.leave_room(sid, room))
+
+    def on_leave(self, sid: str, data: Any) -> dict:
+        """Leave a room; idempotent."""
+        return self.rooms.leave(self._member(sid), parse_leave(data),
+                                exit_=lambda room: self.leave_room(sid, room))
+
+    def on_set(self, sid: str, data: Any) -> dict:
+        """Set a key, optionally only at an expected version."""
+        return self._write("set", sid, data)
+
+    def on_incr(self, sid: str, data: Any) -> dict:
+        """Add to a number, atomically."""
+        return self._write("incr", sid, data)
+
+    def on_delete(self, sid: str, data: Any) -> dict:
+        """Delete a key; it keeps its version."""
+        return self._write("delete", sid, data)
+
+    def _write(self, kind: str, sid: str, data: Any) -> dict:
+        member = self._member(sid)
+        return self.rooms.write(kind, data, member.client, member.rooms)
+
+    def _member(self, sid: str) -> Member:
+        member = self.members.get(sid)
+        if member is None:  # an event racing its own disconnect
+            raise ChorusError("unavailable", "this connection is closing")
+        return member

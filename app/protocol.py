@@ -1,0 +1,183 @@
+"""The payload rules of the /sync contract: names, values, numbers, and the request records.
+
+Plain functions with no Flask or Socket.IO imports, so every rule tests as a function call. The
+socket namespace and the HTTP API both parse through here; each parser returns a frozen record or
+raises ChorusError with ``bad_request`` / ``too_large`` and a message that names the field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from app.errors import bad_request, too_large
+
+NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # rooms, client ids and op ids
+KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_VALUE_BYTES = 4096
+MAX_BY = 1e9
+MAX_NAME_CHARS = 40
+MAX_EPOCH_CHARS = 128
+# Totals beyond this stop being exact in a browser's doubles; incr refuses to go past it.
+MAX_SAFE_TOTAL = 2**53 - 1
+
+WRITE_EVENTS = ("set", "incr", "delete")
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """A ``join``: the room, and where the client's state stands if it has any."""
+
+    room: str
+    since: int | None = None
+    epoch: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """A validated ``set``, ``incr`` or ``delete``, carrying who sent it for op idempotency."""
+
+    kind: str
+    room: str
+    key: str
+    client: str
+    op: str | None = None
+    value: Any = None
+    value_json: str | None = None  # the value as compact JSON, already size-checked
+    by: int | float = 0
+    expect: int | None = None
+
+
+def require_object(data: Any) -> dict:
+    if not isinstance(data, dict):
+        raise bad_request(f"payload must be an object, got {_kind(data)}")
+    return data
+
+
+def room_name(data: dict) -> str:
+    return _name(data, "room", NAME, "1-64 of A-Z a-z 0-9 _ -")
+
+
+def is_room_name(text: Any) -> bool:
+    return isinstance(text, str) and NAME.fullmatch(text) is not None
+
+
+def key_name(data: dict) -> str:
+    return _name(data, "key", KEY, "1-64 of A-Z a-z 0-9 _ . -")
+
+
+def parse_join(data: Any) -> Join:
+    """Validate a ``join`` payload."""
+    data = require_object(data)
+    room = room_name(data)
+    since = data.get("since")
+    if since is not None and (not _is_int(since) or since < 0):
+        raise bad_request("since must be an integer >= 0")
+    epoch = data.get("epoch")
+    if epoch is not None and (not isinstance(epoch, str) or len(epoch) > MAX_EPOCH_CHARS):
+        raise bad_request(f"epoch must be a string of at most {MAX_EPOCH_CHARS} characters")
+    return Join(room, since, epoch)
+
+
+def parse_leave(data: Any) -> str:
+    """Validate a ``leave`` payload; returns the room."""
+    return room_name(require_object(data))
+
+
+def parse_write(kind: str, data: Any, client: str) -> Write:
+    """Validate a ``set``, ``incr`` or ``delete`` payload sent by ``client``."""
+    data = require_object(data)
+    room = room_name(data)
+    key = key_name(data)
+    op = data.get("op")
+    if op is not None and not (isinstance(op, str) and NAME.fullmatch(op)):
+        raise bad_request("op must be 1-64 of A-Z a-z 0-9 _ -")
+    if kind == "set":
+        if "value" not in data:
+            raise bad_request("set needs a value")
+        expect = data.get("expect")
+        if expect is not None and (not _is_int(expect) or expect < 0):
+            raise bad_request("expect must be an integer >= 0")
+        value = data["value"]
+        return Write(kind, room, key, client, op, value=value, value_json=encode_value(value),
+                     expect=expect)
+    if kind == "incr":
+        return Write(kind, room, key, client, op, by=parse_by(data.get("by")))
+    if kind == "delete":
+        return Write(kind, room, key, client, op)
+    raise bad_request(f"unknown write {kind!r}")
+
+
+def parse_by(by: Any) -> int | float:
+    """Check an ``incr`` amount: a finite number, not a boolean, within +-1e9."""
+    if isinstance(by, bool) or not isinstance(by, (int, float)):
+        raise bad_request(f"by must be a number, got {_kind(by)}")
+    if not math.isfinite(by) or abs(by) > MAX_BY:
+        raise bad_request("by must be a finite number within +-1e9")
+    return by
+
+
+def encode_value(value: Any) -> str:
+    """Return ``value`` as compact JSON, refusing NaN, Infinity and anything over 4 KiB."""
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise bad_request("value must be JSON: NaN and Infinity are not allowed") from None
+    except RecursionError:
+        raise too_large("value is nested too deeply") from None
+    except TypeError as exc:  # pragma: no cover - JSON decoding only yields JSON types
+        raise bad_request(f"value is not JSON: {exc}") from None
+    if len(text) > MAX_VALUE_BYTES or len(text.encode("utf-8")) > MAX_VALUE_BYTES:
+        raise too_large(f"value is over {MAX_VALUE_BYTES} bytes as compact UTF-8 JSON")
+    return text
+
+
+def is_number(value: Any) -> bool:
+    """True for JSON numbers; booleans are not numbers here, whatever Python thinks."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def parse_auth(auth: Any) -> tuple[str | None, str | None]:
+    """Validate connect ``auth``; returns (client id or None, display name or None)."""
+    if auth is None:
+        return None, None
+    if not isinstance(auth, dict):
+        raise bad_request(f"auth must be an object, got {_kind(auth)}")
+    client = auth.get("client")
+    if client is not None and not (isinstance(client, str) and NAME.fullmatch(client)):
+        raise bad_request("auth.client must be 1-64 of A-Z a-z 0-9 _ -")
+    name = auth.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME_CHARS):
+        raise bad_request(f"auth.name must be a string of at most {MAX_NAME_CHARS} characters")
+    return client, name
+
+
+def _name(data: dict, field: str, pattern: re.Pattern, rule: str) -> str:
+    text = data.get(field)
+    if text is None:
+        raise bad_request(f"{field} is missing")
+    if not isinstance(text, str) or not pattern.fullmatch(text):
+        raise bad_request(f"{field} must be {rule}")
+    return text
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kind(value: Any) -> str:
+    """A JSON reader's name for the type of ``value``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__

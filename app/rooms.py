@@ -1,0 +1,94 @@
+"""The operations of /sync, the same whoever asks: a socket connection or the HTTP API.
+
+Validate, ask the store, tell the broadcaster, answer. The socket namespace adds membership (a
+connection must join a room before writing to it); the HTTP API writes without joining. Both get
+the same acks, codes and broadcasts because both come through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.broadcast import Broadcaster
+from app.errors import NOT_JOINED, ChorusError, too_large
+from app.presence import Presence
+from app.protocol import Join, parse_write
+from app.state import Store
+
+
+@dataclass
+class Member:
+    """One socket connection: who it says it is, and the rooms it has joined."""
+
+    sid: str
+    client: str
+    name: str | None = None
+    rooms: set[str] = field(default_factory=set)
+
+
+class Rooms:
+    """Joins, leaves and writes on the store, with batches and presence kept in step."""
+
+    def __init__(self, store: Store, broadcaster: Broadcaster, presence: Presence,
+                 max_rooms_per_member: int = 32) -> None:
+        self.store = store
+        self.broadcaster = broadcaster
+        self.presence = presence
+        self.max_rooms_per_member = max_rooms_per_member
+
+    def join(self, member: Member, request: Join, enter: Callable[[str], None],
+             exit_: Callable[[str], None]) -> dict[str, Any]:
+        """Join ``member`` to a room (again, if already there) and answer with its state.
+
+        The connection enters the Socket.IO room before the state is read, so any batch sent
+        after the read reaches it; a batch it receives that it already holds is ignored by
+        version, while one it could miss cannot exist.
+        """
+        room = request.room
+        fresh = room not in member.rooms
+        if fresh and len(member.rooms) >= self.max_rooms_per_member:
+            raise too_large(f"a connection may join at most {self.max_rooms_per_member} rooms")
+        if fresh:
+            enter(room)
+        try:
+            state = self.store.join_state(room, request.since, request.epoch)
+        except ChorusError:
+            if fresh:
+                exit_(room)
+            raise
+        member.rooms.add(room)
+        self.broadcaster.follow(room, state["epoch"], state["version"])
+        members = self.presence.add(room, member.client, member.sid)
+        return {"ok": True, "room": room, **state, "members": members, "client": member.client}
+
+    def leave(self, member: Member, room: str, exit_: Callable[[str], None]) -> dict[str, Any]:
+        """Take ``member`` out of ``room``; leaving a room not joined is fine."""
+        if room in member.rooms:
+            member.rooms.discard(room)
+            exit_(room)
+            if self.presence.discard(room, member.client, member.sid) == 0:
+                self.broadcaster.unfollow(room)
+        return {"ok": True}
+
+    def leave_all(self, member: Member) -> None:
+        """Forget a connection that is gone (Socket.IO removes it from its rooms itself)."""
+        for room in list(member.rooms):
+            self.leave(member, room, lambda _room: None)
+
+    def write(self, kind: str, data: Any, client: str,
+              joined: set[str] | None = None) -> dict[str, Any]:
+        """Apply a set, incr or delete; ``joined`` is the writer's rooms (None for HTTP)."""
+        write = parse_write(kind, data, client)
+        if joined is not None and write.room not in joined:
+            raise ChorusError(NOT_JOINED, f"join {write.room} before writing to it")
+        applied = self.store.apply(write)
+        if applied.version is not None:
+            self.broadcaster.changed(write.room)
+        return applied.ack
+
+    def snapshot(self, room: str) -> dict[str, Any]:
+        """A room's full state and member count, as the HTTP API shows it."""
+        state = self.store.join_state(room)
+        return {"ok": True, "room": room, **state, "members": self.presence.count(room)}

@@ -1,0 +1,25 @@
+"""The demo room exists from the first start, with the board's starting values."""
+
+from __future__ import annotations
+
+import logging
+
+from app.board import BOARD
+from app.errors import ChorusError
+from app.rooms import Rooms
+
+log = logging.getLogger(__name__)
+
+DEMO_ROOM = "demo"
+SEED_CLIENT = "server:seed"
+
+
+def seed_demo(rooms: Rooms) -> None:
+    """Give each board key of ``demo`` its start value, only where it has never been set."""
+    for control in BOARD:
+        try:
+            rooms.write("set", {"room": DEMO_ROOM, "key": control.key, "value": control.start,
+                                "expect": 0}, SEED_CLIENT)
+        except ChorusError as exc:  # a full store must not stop the server from starting
+            log.warning("demo room not seeded: %s", exc.message)
+            return

@@ -1,0 +1,1 @@
+"""HTTP blueprints: pages (HTML), api (JSON), health (/healthz)."""

@@ -1,0 +1,79 @@
+"""gunicorn settings for Chorus: one gevent-websocket worker holding many connections.
+
+gunicorn's master imports this file before any monkey patching and before the app exists, so it
+imports nothing from app/ and reads its few settings from the environment itself. Each choice
+below says why it differs from gunicorn's default. Start: ``.venv/bin/gunicorn -c gunicorn.conf.py
+wsgi:app`` (a ``-b HOST:PORT`` on that command line overrides ``bind``).
+"""
+
+import os
+import resource
+import sys
+
+# Where to listen. 127.0.0.1 keeps a laptop private; CHORUS_BIND=0.0.0.0:5000 serves the LAN.
+bind = os.environ.get("CHORUS_BIND", "127.0.0.1:5000")
+
+# gevent-websocket's worker: gevent's pywsgi server with the handler that can upgrade a request
+# to a WebSocket. gunicorn's plain "gevent" worker would serve polling but fail every upgrade.
+worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+
+# Exactly one worker. Socket.IO keeps each client's session in the memory of the process that
+# accepted it, and gunicorn does not send a polling client's next request to the same worker.
+# For more capacity run several single-worker gunicorns behind Nginx's sticky upstream.
+workers = 1
+
+# gunicorn's default of 1000 silently stops accepting the 1001st connection. A polling client
+# can hold two (a long-poll GET and a POST); 20000 covers 10,000 clients.
+worker_connections = int(os.environ.get("CHORUS_WORKER_CONNECTIONS", "20000"))
+
+# Open websockets would otherwise hold a stop or restart for the default 30 s.
+graceful_timeout = int(os.environ.get("CHORUS_GRACEFUL_TIMEOUT", "5"))
+
+# gunicorn 27 opens a control socket at one shared default path, and each new instance removes
+# the previous one's. Off unless a per-instance path is given.
+_control_socket = os.environ.get("CHORUS_CONTROL_SOCKET", "")
+if _control_socket:
+    control_socket = _control_socket
+else:
+    control_socket_disable = True
+
+# Logs go to stdout, one line each, for journald or a container runtime to collect.
+loglevel = os.environ.get("CHORUS_LOG_LEVEL", "info")
+_access = os.environ.get("CHORUS_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on")
+accesslog = "-" if _access else None
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"line": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: "
+                                      "%(message)s"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "line",
+                            "stream": "ext://sys.stdout"}},
+    "root": {"level": loglevel.upper(), "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+        # gevent-websocket's handler logs every request itself, outside gunicorn's access log:
+        # it follows CHORUS_ACCESS_LOG too (every long-poll would otherwise be a line).
+        "geventwebsocket.handler": {"level": "INFO" if _access else "WARNING"},
+    },
+}
+
+
+def on_starting(server):
+    """Raise the open-file limit as far as allowed: each connection is a file descriptor."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1048576)
+    if soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError) as exc:
+            server.log.warning("could not raise the open-file limit from %s: %s", soft, exc)
+    needed = server.cfg.worker_connections
+    if soft < needed:
+        server.log.warning(
+            "open-file limit %s is below worker_connections %s: connections past it will be "
+            "refused. Raise it (ulimit -n, or LimitNOFILE= in the systemd unit).", soft, needed)
+    else:
+        server.log.info("open-file limit %s, worker_connections %s", soft, needed)
+    sys.stdout.flush()

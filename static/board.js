@@ -1,0 +1,188 @@
+// The room page: binds each control of the board to its key in the room (static/chorus.js).
+//
+// A control shows the server's value, except while you hold it (dragging a slider, typing in
+// the text field) or while your own writes to it wait for their ack: then it shows yours, so
+// echoes of your older values never pull it back. Once everything is acknowledged it settles on
+// the server's value. Sliders send at most ~25 values a second while dragged, and always the last.
+
+import { SyncRoom } from "./chorus.js";
+
+const THROTTLE_MS = 40;
+const TEXT_THROTTLE_MS = 250;
+
+const board = document.getElementById("board");
+const roomName = board.dataset.room;
+const room = new SyncRoom(roomName);
+window.chorusRoom = room; // for the console, and for tests that look inside
+
+const controls = new Map(); // key -> control binding
+
+// Calls send(value) at most once per `ms`, with the latest value; flush() sends it now.
+function throttled(ms, send) {
+  let timer = null;
+  let latest;
+  let lastSent = 0;
+  const fire = () => {
+    timer = null;
+    lastSent = performance.now();
+    send(latest);
+  };
+  return {
+    push(value) {
+      latest = value;
+      if (timer) return;
+      const wait = lastSent + ms - performance.now();
+      if (wait <= 0) fire();
+      else timer = setTimeout(fire, wait);
+    },
+    flush(value) {
+      latest = value;
+      if (timer) clearTimeout(timer);
+      fire();
+    },
+  };
+}
+
+// The value this browser last asked for and has not had acknowledged, if any.
+function pendingSet(key) {
+  let found;
+  for (const { event, payload } of room.pending()) {
+    if (event === "set" && payload.key === key) found = { value: payload.value };
+  }
+  return found;
+}
+
+function pendingIncr(key) {
+  let sum = 0;
+  for (const { event, payload } of room.pending()) {
+    if (event === "incr" && payload.key === key) sum += payload.by;
+  }
+  return sum;
+}
+
+function bindSlider(el, key) {
+  const input = el.querySelector("input");
+  const output = el.querySelector("output");
+  const sender = throttled(THROTTLE_MS, (v) => room.set(key, v));
+  let holding = false;
+  const hold = () => { holding = true; };
+  input.addEventListener("pointerdown", hold);
+  input.addEventListener("touchstart", hold, { passive: true });
+  input.addEventListener("keydown", hold);
+  input.addEventListener("input", () => {
+    output.value = input.value;
+    sender.push(Number(input.value));
+  });
+  input.addEventListener("change", () => {
+    holding = false;
+    sender.flush(Number(input.value)); // the final value is always sent
+  });
+  const release = () => { if (holding) { holding = false; show(); } };
+  input.addEventListener("pointerup", release);
+  input.addEventListener("blur", release);
+  function show() {
+    if (holding) return;
+    const mine = pendingSet(key);
+    const value = mine ? mine.value : room.value(key);
+    if (typeof value === "number") {
+      input.value = value;
+      output.value = input.value;
+    }
+  }
+  return { show };
+}
+
+function bindCounter(el, key) {
+  const output = el.querySelector("output");
+  for (const button of el.querySelectorAll("button[data-by]")) {
+    button.addEventListener("click", () => {
+      room.incr(key, Number(button.dataset.by));
+      show();
+    });
+  }
+  function show() {
+    const base = room.value(key);
+    output.value = String((typeof base === "number" ? base : 0) + pendingIncr(key));
+  }
+  return { show };
+}
+
+function bindToggle(el, key) {
+  const input = el.querySelector("input");
+  input.addEventListener("change", () => room.set(key, input.checked));
+  function show() {
+    const mine = pendingSet(key);
+    const value = mine ? mine.value : room.value(key);
+    input.checked = value === true;
+  }
+  return { show };
+}
+
+function bindText(el, key, throttleMs) {
+  const input = el.querySelector("input");
+  const sender = throttled(throttleMs, (v) => room.set(key, v));
+  let editing = false;
+  input.addEventListener("focus", () => { editing = true; });
+  input.addEventListener("input", () => sender.push(input.value));
+  input.addEventListener("change", () => sender.flush(input.value));
+  input.addEventListener("blur", () => { editing = false; show(); });
+  function show() {
+    if (editing) return;
+    const mine = pendingSet(key);
+    const value = mine ? mine.value : room.value(key);
+    if (typeof value === "string") input.value = value;
+  }
+  return { show };
+}
+
+for (const el of board.querySelectorAll(".control")) {
+  const { key, kind } = el.dataset;
+  let binding;
+  if (kind === "slider") binding = bindSlider(el, key);
+  else if (kind === "counter") binding = bindCounter(el, key);
+  else if (kind === "toggle") binding = bindToggle(el, key);
+  else if (kind === "text") binding = bindText(el, key, TEXT_THROTTLE_MS);
+  else if (kind === "color") binding = bindText(el, key, THROTTLE_MS);
+  if (binding) controls.set(key, binding);
+}
+
+const showAll = () => { for (const binding of controls.values()) binding.show(); };
+room.addEventListener("reset", showAll);
+room.addEventListener("change", (e) => controls.get(e.detail.key)?.show());
+room.addEventListener("acked", (e) => controls.get(e.detail.payload.key)?.show());
+room.addEventListener("rejected", (e) => {
+  controls.get(e.detail.payload.key)?.show();
+  const notice = document.getElementById("notice");
+  notice.textContent = `Not saved: ${e.detail.error?.message || "refused by the server"}`;
+  notice.hidden = false;
+  setTimeout(() => { notice.hidden = true; }, 4000);
+});
+
+const presence = document.getElementById("presence");
+room.addEventListener("presence", (e) => {
+  const n = e.detail.members;
+  presence.textContent = `${n} here`;
+  presence.dataset.members = String(n);
+});
+
+const badge = document.getElementById("badge");
+room.addEventListener("status", (e) => {
+  const { status, transport, rtt } = e.detail;
+  badge.className = `badge badge-${status}`;
+  badge.dataset.status = status;
+  badge.dataset.transport = transport || "";
+  if (status === "live") {
+    badge.textContent = `${transport}${rtt !== null ? ` · ${rtt} ms` : ""}`;
+  } else if (status === "reconnecting") {
+    badge.textContent = "reconnecting…";
+  } else {
+    badge.textContent = "connecting…";
+  }
+});
+
+// Another tab of this browser changed the shared outbox: redraw what it shows as pending.
+window.addEventListener("storage", (e) => {
+  if (e.key === `chorus.outbox.${roomName}`) showAll();
+});
+
+room.start();

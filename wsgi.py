@@ -1,0 +1,16 @@
+"""The server entry point: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Monkey patching comes first, before anything else is imported, so that every module (Flask,
+sqlite3's callers, redis, the socket and threading modules) sees gevent's cooperative versions.
+This is the only place in Chorus that patches; ``app/`` never does, so unit tests can import it
+unpatched. gunicorn's gevent worker patches too as it starts; doing it here as well keeps the
+order right whatever starts this module.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+from app import create_app  # noqa: E402  (must follow the patching)
+
+app = create_app()
