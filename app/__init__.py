@@ -20,6 +20,7 @@ from app.config import DEFAULTS, default_secret_key, settings_from_environ
 from app.engine import allow_full_polling_posts
 from app.extensions import socketio
 from app.namespaces.sync import SyncNamespace
+from app.origins import origin_check
 from app.presence import Presence
 from app.rooms import Rooms
 from app.seed import seed_demo
@@ -72,7 +73,7 @@ def _init_socketio(app: Flask) -> None:
         # One connection's events run one after another, in the order it sent them: the
         # contract promises that writes of one connection apply in order.
         async_handlers=False,
-        cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,  # None: same origin only
+        cors_allowed_origins=origin_check(app.config["ALLOWED_ORIGINS"]),
         max_http_buffer_size=app.config["MAX_PAYLOAD"],
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
@@ -81,6 +82,9 @@ def _init_socketio(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    # app/origins.py logs every refused origin itself; Engine.IO would log the first one again
+    # (and only the first), so its once-only message is marked as already said.
+    socketio.server.eio.log_message_keys.add("bad-origin")
 
 
 def _build_rooms(app: Flask, store) -> Rooms:

@@ -1,0 +1,34 @@
+"""Which page origins may open a Socket.IO connection: the page's own, plus an allow-list.
+
+Engine.IO checks the Origin header of every request that has one (websocket upgrades and polling
+alike); a browser on another site is refused there, which is what stops cross-site WebSocket
+hijacking. Engine.IO logs only the first refusal; this check logs each one, one line apiece, so
+an operator who forgot CHORUS_ALLOWED_ORIGINS sees exactly which origin was turned away.
+
+"Same origin" is the scheme and Host of the request as the app sees it: behind a proxy that is
+what ProxyFix restores from X-Forwarded-Proto and the forwarded Host.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+def origin_check(allowed: list[str]) -> Callable[[str, dict], bool]:
+    """Build Engine.IO's ``cors_allowed_origins`` callable for this allow-list."""
+    extra = {origin.rstrip("/") for origin in allowed}
+
+    def accept(origin: str | None, environ: dict) -> bool:
+        if not origin:  # asked while building CORS headers for a request without Origin
+            return False
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        if origin == own or origin in extra:
+            return True
+        log.warning("refused Socket.IO connection from origin %s (this server is %s; allow "
+                    "others with CHORUS_ALLOWED_ORIGINS)", origin, own)
+        return False
+
+    return accept

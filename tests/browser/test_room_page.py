@@ -1,0 +1,105 @@
+"""Two real browsers in one room: sliders, counter and presence agree, live."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support import ROOT
+
+pytestmark = pytest.mark.browser
+PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+
+
+def open_room(page, server, room):
+    page.goto(f"{server.url}/r/{room}")
+    expect(page.locator("#badge")).to_have_attribute("data-status", "live")
+
+
+def test_two_pages_share_slider_counter_and_presence(server, new_page):
+    room = "browser-" + uuid.uuid4().hex[:6]
+    a, b = new_page(), new_page(**PHONE)
+    open_room(a, server, room)
+    open_room(b, server, room)
+
+    expect(a.locator("#presence")).to_have_text("2 here")
+    expect(b.locator("#presence")).to_have_text("2 here")
+
+    a.locator("#c-volume").fill("73")
+    expect(b.locator("#c-volume")).to_have_value("73")
+    expect(b.locator("#o-volume")).to_have_text("73")
+
+    for _ in range(3):
+        a.get_by_role("button", name="plus one").click()
+    b.get_by_role("button", name="minus one").click()
+    expect(a.locator("#c-count")).to_have_text("2")
+    expect(b.locator("#c-count")).to_have_text("2")
+
+    b.locator("#c-lights").check()
+    expect(a.locator("#c-lights")).to_be_checked()
+    b.locator("#c-message").fill("hello from the phone")
+    b.locator("#c-message").press("Enter")
+    b.locator("#c-volume").focus()  # leaving the field sends it for sure
+    expect(a.locator("#c-message")).to_have_value("hello from the phone")
+
+    # the server agrees with what both pages show
+    snapshot = a.request.get(f"{server.url}/api/rooms/{room}").json()
+    assert snapshot["values"]["volume"]["value"] == 73
+    assert snapshot["values"]["count"]["value"] == 2
+    assert snapshot["values"]["lights"]["value"] is True
+
+    badge = a.locator("#badge")
+    expect(badge).to_have_attribute("data-transport", "websocket")
+    expect(badge).to_contain_text("ms")
+
+    b.wait_for_function("document.querySelector('#badge').dataset.transport === 'websocket'")
+    b.screenshot(path=str(ROOT / "docs" / "screenshots" / "room-phone.png"), full_page=True)
+
+
+def test_page_leaving_updates_presence(server, new_page):
+    room = "leave-" + uuid.uuid4().hex[:6]
+    a, b = new_page(), new_page()
+    open_room(a, server, room)
+    open_room(b, server, room)
+    expect(a.locator("#presence")).to_have_text("2 here")
+    b.close()
+    expect(a.locator("#presence")).to_have_text("1 here")
+
+
+def test_drag_burst_settles_on_last_value(server, new_page):
+    """Many quick moves of one slider: every page ends on the final value."""
+    room = "drag-" + uuid.uuid4().hex[:6]
+    a, b = new_page(), new_page()
+    open_room(a, server, room)
+    open_room(b, server, room)
+    a.evaluate("""() => {
+        const input = document.querySelector('#c-tempo');
+        input.dispatchEvent(new PointerEvent('pointerdown', {bubbles: true}));
+        for (let v = 40; v <= 190; v += 1) {
+            input.value = String(v);
+            input.dispatchEvent(new Event('input', {bubbles: true}));
+        }
+        input.value = '187';
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+        input.dispatchEvent(new Event('change', {bubbles: true}));
+        input.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}));
+    }""")
+    expect(b.locator("#c-tempo")).to_have_value("187")
+    expect(a.locator("#c-tempo")).to_have_value("187")
+    a.wait_for_function("window.chorusRoom.pending().length === 0")
+    assert a.request.get(f"{server.url}/api/rooms/{room}").json()["values"]["tempo"]["value"] \
+        == 187
+
+
+def test_landing_page_opens_a_room(server, new_page):
+    page = new_page(**PHONE)
+    page.goto(server.url + "/")
+    page.locator("#open-room").fill("from-landing")
+    page.get_by_role("button", name="Open").click()
+    expect(page).to_have_url(f"{server.url}/r/from-landing")
+    expect(page.locator("#badge")).to_have_attribute("data-status", "live")
+    Path(ROOT / "docs" / "screenshots").mkdir(exist_ok=True)

@@ -1,0 +1,197 @@
+"""Real things for tests: a gunicorn server on a free loopback port, and Socket.IO clients.
+
+The server is started exactly as an operator starts it (``.venv/bin/gunicorn -c gunicorn.conf.py
+wsgi:app`` with CHORUS_* variables), on a port picked free, and stopped with SIGTERM. Clients are
+python-socketio's own, over websocket or polling, recording every event so tests can wait on them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+import socketio
+from engineio.payload import Payload
+
+ROOT = Path(__file__).resolve().parent.parent
+# python-socketio's client reads a long-poll with the same 16-packet cap as the server: a poll
+# answering a burst of 1,000 acks would be dropped whole without this.
+Payload.max_decode_packets = 1_000_000
+
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+if not GUNICORN.exists():
+    GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now, on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One gunicorn running Chorus, with its output in a log file."""
+
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None,
+                 port: int | None = None, args: list[str] | None = None) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self.env = {**os.environ, "CHORUS_LOG_LEVEL": "info", **(env or {})}
+        self.args = args or []
+        self.log_path = workdir / f"gunicorn-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Server:
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app",
+             "-b", f"127.0.0.1:{self.port}", *self.args],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout: float = 30.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                # Connection: close, or the idle keep-alive socket would hold gunicorn's
+                # graceful stop for its whole graceful_timeout.
+                reply = requests.get(self.url + "/healthz", timeout=2,
+                                     headers={"Connection": "close"})
+                if reply.status_code == 200:
+                    return reply.json()
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"gunicorn not healthy after {timeout} s:\n{self.log()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"gunicorn did not stop within {timeout} s on {sig}")
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+
+class SyncClient:
+    """A python-socketio client on /sync that keeps every event it receives, in order."""
+
+    def __init__(self, url: str, transport: str = "websocket", client: str | None = None,
+                 name: str | None = None, auth: Any = "unset", headers: dict | None = None):
+        self.url = url
+        self.transport = transport
+        # Our own requests session, closed on disconnect (the client's own is left to the GC).
+        self.http = requests.Session()
+        self.sio = socketio.Client(reconnection=False, http_session=self.http)
+        self.events: list[tuple[str, Any]] = []
+        self.cond = threading.Condition()
+        self.connect_error: Any = None
+        for event in ("changes", "presence"):
+            self.sio.on(event, self._recorder(event), namespace="/sync")
+        self.sio.on("connect_error", self._on_connect_error, namespace="/sync")
+        if auth == "unset":
+            auth = {}
+            if client:
+                auth["client"] = client
+            if name:
+                auth["name"] = name
+            auth = auth or None
+        self.auth = auth
+        self.headers = headers or {}
+
+    def connect(self) -> SyncClient:
+        self.sio.connect(self.url, namespaces=["/sync"], transports=[self.transport],
+                         auth=self.auth, headers=self.headers, wait_timeout=10)
+        return self
+
+    def _recorder(self, event: str) -> Callable[[Any], None]:
+        def record(data: Any) -> None:
+            with self.cond:
+                self.events.append((event, data))
+                self.cond.notify_all()
+        return record
+
+    def _on_connect_error(self, data: Any) -> None:
+        with self.cond:
+            self.connect_error = data
+            self.cond.notify_all()
+
+    def call(self, event: str, data: Any = None, timeout: float = 15.0) -> Any:
+        """Emit and wait for the ack. ``data``: one payload; a tuple sends several arguments
+        (``(None,)`` sends a null), None sends none."""
+        return self.sio.call(event, data, namespace="/sync", timeout=timeout)
+
+    def emit(self, event: str, data: Any, callback: Callable | None = None) -> None:
+        self.sio.emit(event, data, namespace="/sync", callback=callback)
+
+    def join(self, room: str, **extra: Any) -> dict:
+        ack = self.call("join", {"room": room, **extra})
+        assert ack["ok"], ack
+        return ack
+
+    def received(self, event: str) -> list[Any]:
+        with self.cond:
+            return [data for name, data in self.events if name == event]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0,
+                 what: str = "condition") -> Any:
+        """Wait until ``predicate()`` is truthy (re-checked on every event); returns its value."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                value = predicate()
+                if value:
+                    return value
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out waiting for {what}; events: "
+                                         f"{self.events[-5:]}")
+                self.cond.wait(min(left, 0.5))
+
+    def state(self, room: str) -> dict[str, Any]:
+        """Key -> value after applying every received batch of ``room`` on top of ``base``."""
+        held: dict[str, tuple[int, Any]] = {}
+        for batch in self.received("changes"):
+            if batch["room"] != room:
+                continue
+            for change in batch["changes"]:
+                if change["key"] not in held or held[change["key"]][0] < change["version"]:
+                    held[change["key"]] = (change["version"], None if change["deleted"]
+                                           else change["value"])
+        return {key: value for key, (_, value) in held.items()}
+
+    def latest(self, room: str, key: str) -> Any:
+        return self.state(room).get(key)
+
+    def disconnect(self) -> None:
+        try:
+            self.sio.disconnect()
+        except Exception:
+            pass
+        self.http.close()
