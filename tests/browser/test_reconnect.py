@@ -1,0 +1,83 @@
+"""A page whose network drops keeps its clicks, catches up by itself, and counts each once."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support import Server
+from tests.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def durable_server(workdir):
+    """SQLite, so the store outlives nothing here but behaves as in production."""
+    srv = Server(workdir, {"CHORUS_STORE": f"sqlite:///{workdir}/reconnect.db"}).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def proxy(durable_server):
+    p = TcpProxy(durable_server.port)
+    yield p
+    p.close()
+
+
+def live(page):
+    expect(page.locator("#badge")).to_have_attribute("data-status", "live", timeout=20000)
+
+
+def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, new_page):
+    room = "drop-" + uuid.uuid4().hex[:6]
+    steady, flaky = new_page(), new_page()
+    steady.goto(f"{durable_server.url}/r/{room}")
+    flaky.goto(f"{proxy.url}/r/{room}")
+    live(steady)
+    live(flaky)
+
+    proxy.cut()
+    expect(flaky.locator("#badge")).to_have_text("reconnecting…", timeout=20000)
+    steady.locator("#c-volume").fill("12")
+    steady.locator("#c-message").fill("changed while you were away")
+    steady.locator("#c-message").press("Tab")
+    for _ in range(5):
+        flaky.get_by_role("button", name="plus one").click()
+    expect(flaky.locator("#c-count")).to_have_text("5")  # shown at once, from the outbox
+    assert flaky.evaluate("window.chorusRoom.pending().length") == 5
+
+    proxy.restore()
+    live(flaky)
+    expect(flaky.locator("#c-volume")).to_have_value("12")
+    expect(flaky.locator("#c-message")).to_have_value("changed while you were away")
+    expect(steady.locator("#c-count")).to_have_text("5")
+    flaky.wait_for_function("window.chorusRoom.pending().length === 0")
+    snapshot = steady.request.get(f"{durable_server.url}/api/rooms/{room}").json()
+    assert snapshot["values"]["count"]["value"] == 5
+
+
+def test_outbox_survives_a_reload(durable_server, proxy, new_page):
+    room = "reload-" + uuid.uuid4().hex[:6]
+    steady, flaky = new_page(), new_page()
+    steady.goto(f"{durable_server.url}/r/{room}")
+    flaky.goto(f"{proxy.url}/r/{room}")
+    live(steady)
+    live(flaky)
+
+    proxy.cut()
+    expect(flaky.locator("#badge")).to_have_text("reconnecting…", timeout=20000)
+    for _ in range(5):
+        flaky.get_by_role("button", name="plus one").click()
+    assert flaky.evaluate("window.chorusRoom.pending().length") == 5
+    proxy.restore()
+    flaky.reload()  # before the old page could reconnect and send
+    live(flaky)
+    expect(steady.locator("#c-count")).to_have_text("5")
+    expect(flaky.locator("#c-count")).to_have_text("5")
+    flaky.wait_for_function("window.chorusRoom.pending().length === 0")
+    snapshot = steady.request.get(f"{durable_server.url}/api/rooms/{room}").json()
+    assert snapshot["values"]["count"]["value"] == 5
