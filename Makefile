@@ -2,8 +2,10 @@
 #
 #   make run        virtualenv + pinned packages + Socket.IO client, then gunicorn on
 #                   $(CHORUS_BIND) (127.0.0.1:5000) with the SQLite store in var/
-#   make test       the above plus test packages (and chromium via apt-get where missing),
-#                   then pytest: unit, integration (real gunicorn) and browser tests
+#   make run-nginx  the same behind a private Nginx on a free port (nginx/chorus.conf)
+#   make test       the above plus test packages (chromium and nginx via apt-get where
+#                   missing), then pytest: unit, integration (real gunicorn, real Nginx) and
+#                   browser tests
 #   make lint       ruff
 #   make clean      remove .venv, node_modules and generated files
 
@@ -12,10 +14,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 SIO_CLIENT := static/vendor/socket.io.min.js
 
-.PHONY: run install test test-deps system-deps lint clean
+.PHONY: run run-nginx install test test-deps system-deps lint clean
 
 run: install
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+run-nginx: install
+	scripts/need-packages nginx:nginx
+	scripts/run-nginx
 
 install: $(VENV)/.runtime $(SIO_CLIENT)
 
@@ -36,7 +42,7 @@ $(SIO_CLIENT): package.json package-lock.json
 	cp node_modules/socket.io-client/dist/socket.io.min.js $@
 
 system-deps:
-	scripts/need-packages chromium:chromium
+	scripts/need-packages chromium:chromium nginx:nginx
 
 $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-test.txt
@@ -45,6 +51,7 @@ $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
 test-deps: install system-deps $(VENV)/.test
 
 test: test-deps
+	$(BIN)/ruff check app tests wsgi.py gunicorn.conf.py nginx/render.py nginx/render.py
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test

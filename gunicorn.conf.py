@@ -37,6 +37,15 @@ if _control_socket:
 else:
     control_socket_disable = True
 
+# gevent's monitor thread watches for a greenlet that keeps the event loop too long (a blocking
+# call): while it runs, no other client is served and pings time out. app/selfcheck.py turns each
+# such event into one log line; gevent's own multi-line report is switched off.
+_blocking = float(os.environ.get("CHORUS_BLOCKING_WARN", "1.0"))
+if _blocking > 0:
+    os.environ.setdefault("GEVENT_MONITOR_THREAD_ENABLE", "true")
+    os.environ.setdefault("GEVENT_MAX_BLOCKING_TIME", str(_blocking))
+    os.environ.setdefault("GEVENT_MONITOR_PRINT_BLOCKING_REPORTS", "false")
+
 # Logs go to stdout, one line each, for journald or a container runtime to collect.
 loglevel = os.environ.get("CHORUS_LOG_LEVEL", "info")
 _access = os.environ.get("CHORUS_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on")
@@ -57,6 +66,14 @@ logconfig_dict = {
         "geventwebsocket.handler": {"level": "INFO" if _access else "WARNING"},
     },
 }
+
+
+def post_fork(server, worker):
+    """Tell the app how it is served, for its start-up self-check and /healthz (app/selfcheck.py):
+    gunicorn does not expose its worker class or count to the application."""
+    cls = type(worker)
+    os.environ["GUNICORN_WORKER_CLASS"] = f"{cls.__module__}.{cls.__qualname__}"
+    os.environ["GUNICORN_WORKERS"] = str(server.cfg.workers)
 
 
 def on_starting(server):

@@ -11,6 +11,12 @@ from gevent import monkey
 
 monkey.patch_all()
 
-from app import create_app  # noqa: E402  (must follow the patching)
+import warnings  # noqa: E402  (everything follows the patching)
+
+from app import create_app  # noqa: E402
+
+# gevent's monitor thread (enabled in gunicorn.conf.py to catch blocking calls) would also watch
+# memory if psutil were installed, and says so once at start; the blocking watch is what we use.
+warnings.filterwarnings("ignore", message="Unable to monitor memory usage")
 
 app = create_app()

@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.broadcast import Broadcaster
 from app.coalescer import Coalescer
 from app.config import DEFAULTS, default_secret_key, settings_from_environ
+from app.diagnostics import ProxyDiagnostics
 from app.engine import allow_full_polling_posts
 from app.extensions import socketio
 from app.namespaces.sync import SyncNamespace
@@ -24,6 +26,7 @@ from app.origins import origin_check
 from app.presence import Presence
 from app.rooms import Rooms
 from app.seed import seed_demo
+from app.selfcheck import check_serving, log_report, watch_event_loop
 from app.services import Services
 from app.state import Limits, open_store
 
@@ -43,6 +46,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # HTTP API bodies; a value is at most 4 KiB
 
     _init_socketio(app)
+    diagnostics = ProxyDiagnostics(app.wsgi_app, sessions=lambda: socketio.server.eio.sockets)
+    app.wsgi_app = diagnostics
+    app.extensions["chorus.diagnostics"] = diagnostics
+    if app.config["PROXIES"]:
+        # After init_app, which replaced app.wsgi_app with the Socket.IO middleware: ProxyFix
+        # must wrap that (outermost), so Engine.IO's origin check, the diagnostics and the logs
+        # see the client's scheme and address, trusting exactly the proxies that exist.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
+                                x_proto=app.config["PROXIES"])
     store = open_store(app.config["STORE"], Limits(
         log_size=app.config["LOG_SIZE"], max_keys=app.config["MAX_KEYS"],
         max_rooms=app.config["MAX_ROOMS"], op_ttl=app.config["OP_TTL"]))
@@ -59,9 +71,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     if app.config["SEED_DEMO"]:
         seed_demo(rooms)
-    log.info("chorus %s: store %s, async mode %s", __version__, app.config["STORE"],
-             socketio.async_mode)
+    log.info("chorus %s: store %s", __version__, app.config["STORE"])
+    app.extensions["chorus.serving"] = check_serving(
+        os.environ, socketio.async_mode, websocket_driver(), message_queue=None)
+    log_report(app.extensions["chorus.serving"])
+    watch_event_loop()
     return app
+
+
+def websocket_driver() -> bool:
+    """Whether Engine.IO has a WebSocket implementation in this async mode."""
+    return socketio.server.eio._async.get("websocket") is not None
 
 
 def _init_socketio(app: Flask) -> None:

@@ -81,6 +81,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCESS_LOG", False, _flag,
             "Log every HTTP request (each long-poll is one) to stdout.", server_only=True),
     Setting("LOG_LEVEL", "info", _text, "debug, info, warning or error.", server_only=True),
+    Setting("BLOCKING_WARN", 1.0, _number,
+            "Seconds: log a warning when one greenlet keeps the event loop this long (blocking "
+            "code makes every client's pings time out); 0 turns the watch off.",
+            server_only=True),
+    Setting("PROXIES", 0, _count,
+            "How many reverse proxies (Nginx) stand in front and are trusted for "
+            "X-Forwarded-For and X-Forwarded-Proto; 1 behind nginx/chorus.conf."),
     Setting("STORE", "sqlite:///var/chorus.db", _text,
             "Where room state lives: `sqlite:///relative/path`, `sqlite:////absolute/path` "
             "or `memory://` (one process, lost on restart)."),

@@ -12,7 +12,8 @@ what ProxyFix restores from X-Forwarded-Proto and the forwarded Host.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,20 @@ def origin_check(allowed: list[str]) -> Callable[[str, dict], bool]:
         own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
         if origin == own or origin in extra:
             return True
-        log.warning("refused Socket.IO connection from origin %s (this server is %s; allow "
-                    "others with CHORUS_ALLOWED_ORIGINS)", origin, own)
+        log.warning("refused Socket.IO connection from origin %s: this server sees itself as "
+                    "%s; %s", origin, own, _hint(origin, environ))
         return False
 
     return accept
+
+
+def _hint(origin: str, environ: dict) -> str:
+    """The likeliest fix for a refused origin, from what the request shows."""
+    page = urlsplit(origin)
+    if page.netloc == environ.get("HTTP_HOST"):
+        return ("same host, other scheme: behind a TLS proxy, send X-Forwarded-Proto and set "
+                "CHORUS_PROXIES=1")
+    if "HTTP_X_FORWARDED_FOR" in environ:
+        return ("through a proxy: it must pass the browser's Host (Nginx: proxy_set_header Host "
+                "$http_host), or add the origin to CHORUS_ALLOWED_ORIGINS if it is yours")
+    return "if that page is yours, add its origin to CHORUS_ALLOWED_ORIGINS"

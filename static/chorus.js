@@ -216,6 +216,7 @@ export class SyncRoom extends EventTarget {
   }
 
   onJoined(ack) {
+    this.lastJoin = ack.values ? "values" : "changes"; // how the last (re)join caught up
     if (ack.epoch !== this.epoch || ack.values) {
       this.epoch = ack.epoch;
       this.state = new Map();

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Server, SyncClient
+from tests.support import Nginx, Server, SyncClient
 
 
 @pytest.fixture(scope="module")
@@ -16,10 +16,18 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(workdir):
-    """One gunicorn with the memory store for the whole module."""
-    srv = Server(workdir, {"CHORUS_STORE": "memory://"}).start()
+    """One gunicorn with the memory store for the whole module, trusting one proxy."""
+    srv = Server(workdir, {"CHORUS_STORE": "memory://", "CHORUS_PROXIES": "1"}).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def nginx(workdir, server):
+    """Nginx with nginx/chorus.conf in front of ``server``, started when a test asks for it."""
+    proxy = Nginx(workdir, [server.port]).start()
+    yield proxy
+    proxy.stop()
 
 
 @pytest.fixture(params=["websocket", "polling"])
@@ -27,13 +35,21 @@ def transport(request) -> str:
     return request.param
 
 
+@pytest.fixture(params=["direct", "nginx"])
+def base_url(request, server) -> str:
+    """The server's address, straight or through Nginx: every contract test runs both ways."""
+    if request.param == "nginx":
+        return request.getfixturevalue("nginx").url
+    return server.url
+
+
 @pytest.fixture
-def connect(server, transport):
-    """Connect python-socketio clients to ``server`` over ``transport``; closed at the end."""
+def connect(base_url, transport):
+    """Connect python-socketio clients over ``transport`` to ``base_url``; closed at the end."""
     made: list[SyncClient] = []
 
     def make(url: str | None = None, via: str | None = None, **kwargs) -> SyncClient:
-        client = SyncClient(url or server.url, via or transport, **kwargs)
+        client = SyncClient(url or base_url, via or transport, **kwargs)
         made.append(client)
         return client.connect()
 

@@ -8,14 +8,16 @@ python-socketio's own, over websocket or polling, recording every event so tests
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 import socketio
@@ -54,17 +56,18 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float = 30.0, healthy: bool = True) -> Server:
+        """Start gunicorn and wait for /healthz: 200, or any answer when ``healthy`` is False."""
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app",
              "-b", f"127.0.0.1:{self.port}", *self.args],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        self.wait_healthy(timeout)
+        self.wait_healthy(timeout, healthy)
         return self
 
-    def wait_healthy(self, timeout: float = 30.0) -> dict:
+    def wait_healthy(self, timeout: float = 30.0, healthy: bool = True) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
@@ -74,7 +77,7 @@ class Server:
                 # graceful stop for its whole graceful_timeout.
                 reply = requests.get(self.url + "/healthz", timeout=2,
                                      headers={"Connection": "close"})
-                if reply.status_code == 200:
+                if reply.status_code == 200 or not healthy:
                     return reply.json()
             except requests.RequestException:
                 pass
@@ -90,7 +93,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-            raise RuntimeError(f"gunicorn did not stop within {timeout} s on {sig}")
+            raise RuntimeError(f"gunicorn did not stop within {timeout} s on {sig}") from None
 
     def log(self) -> str:
         try:
@@ -195,3 +198,70 @@ class SyncClient:
         except Exception:
             pass
         self.http.close()
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+class Nginx:
+    """A private Nginx running nginx/chorus.conf (or the cluster config) in front of gunicorns.
+
+    The config is the one operators install, rendered by nginx/render.py with only addresses
+    rewritten; everything Nginx writes stays under its own folder.
+    """
+
+    def __init__(self, workdir: Path, app_ports: list[int], strip_upgrade: bool = False,
+                 port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.prefix = workdir / f"nginx-{self.port}"
+        self.app_ports = app_ports
+        self.strip_upgrade = strip_upgrade
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> Nginx:
+        if not Path(NGINX).exists():
+            raise RuntimeError("nginx is missing: `make test` installs it (apt-get install nginx)")
+        args = [sys.executable, str(ROOT / "nginx" / "render.py"), "--prefix", str(self.prefix),
+                "--listen", str(self.port)]
+        for port in self.app_ports:
+            args += ["--app", f"127.0.0.1:{port}"]
+        if self.strip_upgrade:
+            args.append("--strip-upgrade")
+        conf = subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", str(self.prefix), "-c", conf, "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=open(self.prefix / "stderr.log", "ab"))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx exited with {self.proc.returncode}: {self.errors()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=2,
+                                headers={"Connection": "close"}).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"nginx not answering after {timeout} s: {self.errors()}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def errors(self) -> str:
+        parts = []
+        for name in ("stderr.log", "error.log"):
+            try:
+                parts.append((self.prefix / name).read_text(errors="replace")[-3000:])
+            except FileNotFoundError:
+                pass
+        return "\n".join(parts)

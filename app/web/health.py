@@ -1,11 +1,14 @@
-"""``GET /healthz``: 200 when this process can serve, 503 when it cannot, and why, as JSON."""
+"""``GET /healthz``: 200 when this process can serve, 503 when it cannot, and why, as JSON.
+
+Not ok: the store cannot be reached, or the start-up self-check (app/selfcheck.py) found a
+deployment that breaks clients (several workers, a worker that cannot upgrade to WebSocket).
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
 from app.errors import ChorusError
-from app.extensions import socketio
 from app.services import services
 from app.state import store_kind
 
@@ -20,19 +23,21 @@ def healthz():
         services().store.check()
     except ChorusError as exc:
         store_ok, store_error = False, exc.message
+    serving = current_app.extensions["chorus.serving"]
+    problems = list(serving.problems)
+    if store_error:
+        problems.append(store_error)
     body = {
-        "ok": store_ok,
-        "async_mode": socketio.async_mode,
-        "websocket": websocket_available(),
+        "ok": not problems,
+        "async_mode": serving.async_mode,
+        "websocket": serving.websocket,
         "store": store_ok,
         "store_backend": store_kind(current_app.config["STORE"]),
+        "worker_class": serving.worker_class,
+        "workers": serving.workers,
+        "message_queue": serving.message_queue,
         "version": current_app.config["VERSION"],
+        "problems": problems,
+        "proxy_diagnostics": current_app.extensions["chorus.diagnostics"].counts,
     }
-    if store_error:
-        body["store_error"] = store_error
-    return jsonify(body), 200 if store_ok else 503
-
-
-def websocket_available() -> bool:
-    """Whether Engine.IO can upgrade to websocket in this async mode."""
-    return socketio.server.eio._async.get("websocket") is not None
+    return jsonify(body), 200 if not problems else 503

@@ -11,6 +11,20 @@ from app.protocol import is_room_name
 
 bp = Blueprint("pages", __name__)
 
+# Nginx's sticky upstream (nginx/chorus-cluster.conf) hashes this cookie, so all requests of one
+# browser reach the same instance even when a whole audience shares one NAT address.
+STICKY_COOKIE = "chorus_sticky"
+STICKY_MAX_AGE = 30 * 24 * 3600
+
+
+@bp.after_request
+def stick(response):
+    """Give a browser its sticky-session key on the first page it loads."""
+    if STICKY_COOKIE not in request.cookies:
+        response.set_cookie(STICKY_COOKIE, secrets.token_urlsafe(12), max_age=STICKY_MAX_AGE,
+                            httponly=True, samesite="Lax")
+    return response
+
 
 @bp.get("/")
 def index():

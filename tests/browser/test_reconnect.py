@@ -1,4 +1,8 @@
-"""A page whose network drops keeps its clicks, catches up by itself, and counts each once."""
+"""A page whose network drops keeps its clicks, catches up by itself, and counts each once.
+
+The path is page -> TCP proxy -> Nginx (nginx/chorus.conf) -> gunicorn; the test cuts the proxy,
+outside the browser, since Playwright's offline mode only pauses an open WebSocket.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import Server
+from tests.support import Nginx, Server
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.browser
@@ -16,14 +20,18 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def durable_server(workdir):
     """SQLite, so the store outlives nothing here but behaves as in production."""
-    srv = Server(workdir, {"CHORUS_STORE": f"sqlite:///{workdir}/reconnect.db"}).start()
+    srv = Server(workdir, {"CHORUS_STORE": f"sqlite:///{workdir}/reconnect.db",
+                           "CHORUS_PROXIES": "1"}).start()
+    front = Nginx(workdir, [srv.port]).start()
+    srv.front = front
     yield srv
+    front.stop()
     srv.stop()
 
 
 @pytest.fixture
 def proxy(durable_server):
-    p = TcpProxy(durable_server.port)
+    p = TcpProxy(durable_server.front.port)
     yield p
     p.close()
 
@@ -35,7 +43,7 @@ def live(page):
 def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, new_page):
     room = "drop-" + uuid.uuid4().hex[:6]
     steady, flaky = new_page(), new_page()
-    steady.goto(f"{durable_server.url}/r/{room}")
+    steady.goto(f"{durable_server.front.url}/r/{room}")
     flaky.goto(f"{proxy.url}/r/{room}")
     live(steady)
     live(flaky)
@@ -52,6 +60,7 @@ def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, 
 
     proxy.restore()
     live(flaky)
+    assert flaky.evaluate("window.chorusRoom.lastJoin") == "changes"  # caught up with since
     expect(flaky.locator("#c-volume")).to_have_value("12")
     expect(flaky.locator("#c-message")).to_have_value("changed while you were away")
     expect(steady.locator("#c-count")).to_have_text("5")
@@ -63,7 +72,7 @@ def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, 
 def test_outbox_survives_a_reload(durable_server, proxy, new_page):
     room = "reload-" + uuid.uuid4().hex[:6]
     steady, flaky = new_page(), new_page()
-    steady.goto(f"{durable_server.url}/r/{room}")
+    steady.goto(f"{durable_server.front.url}/r/{room}")
     flaky.goto(f"{proxy.url}/r/{room}")
     live(steady)
     live(flaky)

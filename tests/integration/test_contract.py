@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import socketio
 
 from tests.support import SyncClient
 
@@ -265,12 +266,12 @@ def test_unknown_event_without_ack_is_ignored(connect):
     assert a.sio.connected
 
 
-def test_malformed_auth_is_refused_with_code(server, transport):
+def test_malformed_auth_is_refused_with_code(base_url, transport):
     """A connect with malformed auth fails; connect_error says bad_request."""
     for auth in ({"client": "bad id!"}, {"client": 5}, {"name": "x" * 41}, "not-an-object",
                  {"client": "x" * 65}):
-        client = SyncClient(server.url, transport, auth=auth)
-        with pytest.raises(Exception):
+        client = SyncClient(base_url, transport, auth=auth)
+        with pytest.raises(socketio.exceptions.ConnectionError):
             client.connect()
         client.wait_for(lambda c=client: c.connect_error, what="connect_error")
         assert client.connect_error["code"] == "bad_request", auth

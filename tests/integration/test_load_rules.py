@@ -14,7 +14,7 @@ def room_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def test_twenty_clients_fifty_incr_each_end_at_exactly_1000(connect, server, transport):
+def test_twenty_clients_fifty_incr_each_end_at_exactly_1000(connect):
     """20 clients x 50 incr sent at once: 1,000 on a fresh join and on every client."""
     room = room_name("exact")
     clients = [connect(client=f"c{i}-{uuid.uuid4().hex[:4]}") for i in range(20)]
@@ -52,10 +52,10 @@ def test_twenty_clients_fifty_incr_each_end_at_exactly_1000(connect, server, tra
 
 
 @pytest.mark.parametrize("count", [100, 1000])
-def test_polling_burst_every_event_acknowledged(server, count):
+def test_polling_burst_every_event_acknowledged(base_url, count):
     """One polling client sends a burst without waiting: every event gets its ack."""
     room = room_name("burst")
-    client = SyncClient(server.url, "polling").connect()
+    client = SyncClient(base_url, "polling").connect()
     try:
         client.join(room)
         acks: list[dict] = []
