@@ -51,11 +51,11 @@ $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
 test-deps: install system-deps $(VENV)/.test
 
 test: test-deps
-	$(BIN)/ruff check app tests wsgi.py gunicorn.conf.py nginx/render.py nginx/render.py
+	$(BIN)/ruff check app tests wsgi.py gunicorn.conf.py nginx/render.py
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check app tests wsgi.py gunicorn.conf.py
+	$(BIN)/ruff check app tests wsgi.py gunicorn.conf.py nginx/render.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache
