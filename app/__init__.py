@@ -13,11 +13,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.broadcast import Broadcaster
+from app.cluster import Cluster
 from app.coalescer import Coalescer
-from app.config import DEFAULTS, default_secret_key, settings_from_environ
+from app.config import (
+    DEFAULTS,
+    default_secret_key,
+    message_queue_url,
+    redacted,
+    settings_from_environ,
+)
 from app.diagnostics import ProxyDiagnostics
 from app.engine import allow_full_polling_posts
 from app.extensions import socketio
@@ -45,7 +53,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or default_secret_key()
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # HTTP API bodies; a value is at most 4 KiB
 
-    _init_socketio(app)
+    queue_url = message_queue_url(app.config)
+    manager = None
+    if queue_url:  # several processes: Chorus's notices travel on this Redis channel
+        from app.message_queue import ChorusRedisManager
+
+        manager = ChorusRedisManager(queue_url)
+    _init_socketio(app, manager)
     diagnostics = ProxyDiagnostics(app.wsgi_app, sessions=lambda: socketio.server.eio.sockets)
     app.wsgi_app = diagnostics
     app.extensions["chorus.diagnostics"] = diagnostics
@@ -58,7 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     store = open_store(app.config["STORE"], Limits(
         log_size=app.config["LOG_SIZE"], max_keys=app.config["MAX_KEYS"],
         max_rooms=app.config["MAX_ROOMS"], op_ttl=app.config["OP_TTL"]))
-    rooms = _build_rooms(app, store)
+    rooms = _build_rooms(app, store, manager)
     sync = SyncNamespace(rooms)
     socketio.on_namespace(sync)
     app.extensions["chorus"] = Services(store=store, rooms=rooms, sync=sync)
@@ -73,7 +87,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         seed_demo(rooms)
     log.info("chorus %s: store %s", __version__, app.config["STORE"])
     app.extensions["chorus.serving"] = check_serving(
-        os.environ, socketio.async_mode, websocket_driver(), message_queue=None)
+        os.environ, socketio.async_mode, websocket_driver(),
+        message_queue=redacted(queue_url) if queue_url else None)
     log_report(app.extensions["chorus.serving"])
     watch_event_loop()
     return app
@@ -84,11 +99,12 @@ def websocket_driver() -> bool:
     return socketio.server.eio._async.get("websocket") is not None
 
 
-def _init_socketio(app: Flask) -> None:
+def _init_socketio(app: Flask, manager: RedisManager | None) -> None:
     """Bind Flask-SocketIO; every option here is a choice explained beside it."""
     allow_full_polling_posts(app.config["MAX_PAYLOAD"])
     socketio.init_app(
         app,
+        client_manager=manager,  # None: python-socketio's in-memory manager, one process
         async_mode=app.config["ASYNC_MODE"],
         # One connection's events run one after another, in the order it sent them: the
         # contract promises that writes of one connection apply in order.
@@ -107,13 +123,25 @@ def _init_socketio(app: Flask) -> None:
     socketio.server.eio.log_message_keys.add("bad-origin")
 
 
-def _build_rooms(app: Flask, store) -> Rooms:
+def _build_rooms(app: Flask, store, manager: RedisManager | None) -> Rooms:
     def emit(event: str, data: dict, room: str) -> None:
-        socketio.emit(event, data, to=room, namespace="/sync")
+        # Local members only: every process builds its own batches from the shared store, so
+        # nothing here goes through the message queue (which carries notices instead).
+        socketio.emit(event, data, to=room, namespace="/sync", ignore_queue=True)
 
     def coalescer_for(interval: float, flush) -> Coalescer:
         return Coalescer(interval, flush, socketio.start_background_task, socketio.sleep)
 
-    broadcaster = Broadcaster(store, emit, coalescer_for, app.config["TICK"])
-    presence = Presence(emit, coalescer_for, app.config["PRESENCE_INTERVAL"])
-    return Rooms(store, broadcaster, presence, app.config["MAX_ROOMS_PER_CONNECTION"])
+    cluster = Cluster(manager, socketio.start_background_task, socketio.sleep)
+    counter = None
+    if manager is not None:  # presence counted across processes, in the queue's Redis
+        from app.shared_presence import SharedPresence
+
+        counter = SharedPresence(manager.redis_url, manager.host_id)
+    broadcaster = Broadcaster(store, emit, coalescer_for, app.config["TICK"],
+                              tell_others=cluster.tell_changes)
+    presence = Presence(emit, coalescer_for, app.config["PRESENCE_INTERVAL"], counter=counter,
+                        tell_others=cluster.tell_presence)
+    cluster.attach(broadcaster, presence)
+    return Rooms(store, broadcaster, presence, app.config["MAX_ROOMS_PER_CONNECTION"],
+                 cluster=cluster)

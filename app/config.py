@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 
 def _text(raw: str) -> str:
@@ -89,8 +90,12 @@ SETTINGS: tuple[Setting, ...] = (
             "How many reverse proxies (Nginx) stand in front and are trusted for "
             "X-Forwarded-For and X-Forwarded-Proto; 1 behind nginx/chorus.conf."),
     Setting("STORE", "sqlite:///var/chorus.db", _text,
-            "Where room state lives: `sqlite:///relative/path`, `sqlite:////absolute/path` "
-            "or `memory://` (one process, lost on restart)."),
+            "Where room state lives: `sqlite:///relative/path`, `sqlite:////absolute/path`, "
+            "`redis://host:6379/0` (several processes) or `memory://` (one process, lost on "
+            "restart)."),
+    Setting("MESSAGE_QUEUE", None, _optional_text,
+            "Redis URL of Flask-SocketIO's message queue, shared by every instance; defaults to "
+            "CHORUS_STORE when that is a Redis URL. `none` turns it off."),
     Setting("API_TOKEN", None, _optional_text,
             "Bearer token for HTTP writes; unset, HTTP writes answer 403."),
     Setting("PUBLIC_URL", None, _optional_text,
@@ -151,3 +156,24 @@ def settings_from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
 def default_secret_key() -> str:
     """A random key for one process's lifetime; used when CHORUS_SECRET_KEY is unset."""
     return os.urandom(24).hex()
+
+
+def message_queue_url(config: Mapping[str, Any]) -> str | None:
+    """CHORUS_MESSAGE_QUEUE, else the store's Redis when the store is Redis, else none."""
+    url = config["MESSAGE_QUEUE"]
+    if url and url.lower() == "none":
+        return None
+    if url is None and urlsplit(config["STORE"]).scheme in ("redis", "rediss"):
+        url = config["STORE"]
+    if url and urlsplit(url).scheme not in ("redis", "rediss"):
+        raise ValueError(f"CHORUS_MESSAGE_QUEUE={url!r}: only redis:// URLs are supported")
+    return url
+
+
+def redacted(url: str) -> str:
+    """A URL without its password, for logs and /healthz."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url

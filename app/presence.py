@@ -1,28 +1,50 @@
 """Who is in each room: distinct client ids, however many tabs or connections each has.
 
 Two tabs of one browser share a client id and count once. A change of the count is announced to
-the room as ``presence``, coalesced: when a hall of phones joins at once, members get a few
-``presence`` events rather than one per arrival.
+the room's members on this process as ``presence``, coalesced: when a hall of phones joins at
+once, members get a few ``presence`` events rather than one per arrival.
 
-This registry holds the connections of this process only.
+This registry holds this process's connections. The count itself comes from a ``counter``:
+``LocalCount`` on a single process, ``SharedPresence`` (app/shared_presence.py) across processes,
+where each process keeps its clients alive in Redis and the count is the union of all of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from app.broadcast import Emit
 from app.coalescer import Coalescer
 
 
+class LocalCount:
+    """The count of a single process: its own distinct clients."""
+
+    def arrive(self, room: str, client: str) -> None:
+        return None
+
+    def depart(self, room: str, client: str) -> None:
+        return None
+
+    def count(self, room: str, local: int) -> int:
+        return local
+
+    def refresh(self, rooms: dict[str, Iterable[str]]) -> None:
+        return None
+
+
 class Presence:
     """Room -> client id -> connection ids, with coalesced ``presence`` announcements."""
 
-    def __init__(self, emit: Emit, coalescer_for: Callable[..., Coalescer],
-                 interval: float) -> None:
+    def __init__(self, emit: Emit, coalescer_for: Callable[..., Coalescer], interval: float,
+                 counter: LocalCount | None = None,
+                 tell_others: Callable[[str], None] = lambda room: None) -> None:
         self._emit = emit
+        self._counter = counter or LocalCount()
+        self._tell_others = tell_others
         self._rooms: dict[str, dict[str, set[str]]] = {}
         self._told: dict[str, int] = {}
+        self._moved: set[str] = set()  # rooms whose local membership others have not heard of
         self._announcer = coalescer_for(interval, self._announce)
 
     def add(self, room: str, client: str, sid: str) -> int:
@@ -32,11 +54,13 @@ class Presence:
         arrived = not connections
         connections.add(sid)
         if arrived:
+            self._counter.arrive(room, client)
+            self._moved.add(room)
             self._announcer.trigger(room)
-        return len(clients)
+        return self._counter.count(room, len(clients))
 
     def discard(self, room: str, client: str, sid: str) -> int:
-        """Forget connection ``sid`` in ``room``; returns the room's member count after it."""
+        """Forget connection ``sid`` in ``room``; returns how many local clients remain there."""
         clients = self._rooms.get(room)
         if clients is None:
             return 0
@@ -45,25 +69,48 @@ class Presence:
             connections.discard(sid)
             if not connections:
                 del clients[client]
+                self._counter.depart(room, client)
+                self._moved.add(room)
                 self._announcer.trigger(room)
         if not clients:
             del self._rooms[room]
             self._told.pop(room, None)
             self._announcer.forget(room)
+            if room in self._moved:  # no flush will run for an empty room: say it now
+                self._moved.discard(room)
+                self._tell_others(room)
             return 0
         return len(clients)
 
     def count(self, room: str) -> int:
-        """The number of distinct clients in ``room``."""
-        return len(self._rooms.get(room, ()))
+        """The number of distinct clients in ``room``, across processes where shared."""
+        return self._counter.count(room, len(self._rooms.get(room, ())))
 
     def rooms(self) -> int:
         return len(self._rooms)
 
+    def elsewhere(self, room: str) -> None:
+        """Another process's membership of ``room`` moved: recount for ours."""
+        if room in self._rooms:
+            self._announcer.trigger(room)
+
+    def refresh(self) -> None:
+        """Renew this process's clients in the shared count and recount every local room."""
+        self._counter.refresh({room: list(clients) for room, clients in self._rooms.items()})
+        for room in list(self._rooms):
+            self._announcer.trigger(room)
+
     def _announce(self, room: str) -> bool:
-        members = self.count(room)
-        if members == 0 or self._told.get(room) == members:
-            return False
+        told_others = room in self._moved
+        if told_others:
+            self._moved.discard(room)
+            self._tell_others(room)
+        local = len(self._rooms.get(room, ()))
+        if local == 0:
+            return told_others
+        members = self._counter.count(room, local)
+        if self._told.get(room) == members:
+            return told_others
         self._told[room] = members
         self._emit("presence", {"room": room, "members": members}, room)
         return True

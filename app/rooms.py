@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.broadcast import Broadcaster
+from app.cluster import Cluster
 from app.errors import NOT_JOINED, ChorusError, too_large
 from app.presence import Presence
 from app.protocol import Join, parse_write
@@ -32,11 +33,12 @@ class Rooms:
     """Joins, leaves and writes on the store, with batches and presence kept in step."""
 
     def __init__(self, store: Store, broadcaster: Broadcaster, presence: Presence,
-                 max_rooms_per_member: int = 32) -> None:
+                 max_rooms_per_member: int = 32, cluster: Cluster | None = None) -> None:
         self.store = store
         self.broadcaster = broadcaster
         self.presence = presence
         self.max_rooms_per_member = max_rooms_per_member
+        self.cluster = cluster
 
     def join(self, member: Member, request: Join, enter: Callable[[str], None],
              exit_: Callable[[str], None]) -> dict[str, Any]:
@@ -59,6 +61,8 @@ class Rooms:
                 exit_(room)
             raise
         member.rooms.add(room)
+        if self.cluster is not None:
+            self.cluster.start()
         self.broadcaster.follow(room, state["epoch"], state["version"])
         members = self.presence.add(room, member.client, member.sid)
         return {"ok": True, "room": room, **state, "members": members, "client": member.client}

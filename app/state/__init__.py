@@ -3,6 +3,7 @@
 ``memory://``                 memory_store: one process, gone on restart
 ``sqlite:///var/chorus.db``   sqlite_store: the default; a path relative to the working directory
 ``sqlite:////srv/chorus.db``  the same with an absolute path
+``redis://host:6379/0``       redis_store: several processes, on one box or many
 Each backend's driver is imported only when its scheme is asked for.
 """
 
@@ -34,4 +35,8 @@ def open_store(url: str, limits: Limits | None = None) -> Store:
         if not path:
             raise ValueError(f"{url!r}: a SQLite URL looks like sqlite:///var/chorus.db")
         return SqliteStore(path, limits)
-    raise ValueError(f"{url!r}: CHORUS_STORE must start with memory:// or sqlite:///")
+    if scheme in ("redis", "rediss"):
+        from app.state.redis_store import RedisStore
+
+        return RedisStore(url, limits)
+    raise ValueError(f"{url!r}: CHORUS_STORE must start with memory://, sqlite:/// or redis://")

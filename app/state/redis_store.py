@@ -1,0 +1,132 @@
+"""The Redis store: several gunicorn processes, on one box or many, sharing one truth.
+
+Every write is one Lua script (lua/write.lua) and every read another (lua/read.lua): the check,
+the version bumps, ``incr``, the change order and the op memory happen inside Redis, atomically,
+whichever process sends them; nothing is read, changed in Python and written back. A Redis that
+lost its data (flushed, restarted without persistence) has lost the epoch key as well, and the
+next script makes a new one: clients see another epoch and take a fresh snapshot.
+
+Timeouts are short and there are no retries, so a hung or unreachable Redis gives ``unavailable``
+within about a second instead of a hung write; redis-py reconnects by itself when Redis is back.
+Keys live under ``chorus:``; a room's keys share the hash tag ``{room}``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from app.errors import ChorusError, unavailable
+from app.protocol import MAX_SAFE_TOTAL, Write
+from app.state.base import Applied, Batch, Limits, Store
+from app.state.writes import MAX_TOMBSTONES, Entry, change_of
+
+LUA = Path(__file__).with_name("lua")
+PREFIX = "chorus"
+
+
+def redis_client(url: str, timeout: float = 1.0, pool_size: int = 64) -> redis.Redis:
+    """A client with short timeouts, no retries and a bounded pool: fail fast, never pile up."""
+    pool = redis.BlockingConnectionPool.from_url(
+        url, max_connections=pool_size, timeout=timeout * 2, socket_connect_timeout=timeout,
+        socket_timeout=timeout, retry=Retry(NoBackoff(), 0), health_check_interval=30)
+    return redis.Redis(connection_pool=pool)
+
+
+class RedisStore(Store):
+    """Rooms in Redis, shared by every process that points at the same URL."""
+
+    def __init__(self, url: str, limits: Limits | None = None) -> None:
+        super().__init__(limits)
+        self.url = url
+        self._redis = redis_client(url)
+        self._write = self._redis.register_script((LUA / "write.lua").read_text())
+        self._read = self._redis.register_script((LUA / "read.lua").read_text())
+
+    @property
+    def epoch(self) -> str:
+        key = f"{PREFIX}:epoch"
+        try:
+            self._redis.set(key, self._new_epoch(), nx=True)
+            return self._redis.get(key).decode()
+        except redis.RedisError as exc:
+            raise unavailable(f"Redis is unavailable: {exc}") from None
+
+    def join_state(self, room: str, since: int | None = None,
+                   epoch: str | None = None) -> dict[str, Any]:
+        found, version, mode, entries = self._read_room(room, since, epoch, force=False)
+        body: dict[str, Any] = {"epoch": found, "version": version}
+        if mode == "changes":
+            body["changes"] = [change_of(key, e) for key, e in entries]
+        else:
+            body["values"] = {key: {"value": e.value, "version": e.version} for key, e in entries}
+        return body
+
+    def changes_after(self, room: str, version: int) -> Batch:
+        found, current, _, entries = self._read_room(room, version, None, force=True)
+        return Batch(found, version, current, [change_of(key, e) for key, e in entries])
+
+    def apply(self, write: Write) -> Applied:
+        room = write.room
+        keys = [f"{PREFIX}:epoch", f"{PREFIX}:rooms", *self._room_keys(room)[:5],
+                f"{PREFIX}:op:{write.client}:{write.op or ''}"]
+        by = write.by
+        args = [self._new_epoch(), room, write.kind, write.key, write.value_json or "",
+                "" if write.expect is None else write.expect, json.dumps(by),
+                "1" if isinstance(by, int) else "0", "1" if write.op else "0",
+                int(self.limits.op_ttl), self.limits.max_keys, self.limits.max_rooms,
+                MAX_TOMBSTONES, MAX_SAFE_TOTAL]
+        result = self._call(self._write, keys, args)
+        status = result[0].decode()
+        if status == "err":
+            raise ChorusError(result[1].decode(), result[2].decode())
+        version = int(result[3]) if status == "ok" and int(result[3]) else None
+        return Applied(json.loads(result[1]), version)
+
+    def check(self) -> None:
+        try:
+            self._redis.ping()
+        except redis.RedisError as exc:
+            raise unavailable(f"Redis is unavailable: {exc}") from None
+
+    def close(self) -> None:
+        self._redis.close()
+        self._redis.connection_pool.disconnect()
+
+    def _read_room(self, room: str, since: int | None, epoch: str | None,
+                   force: bool) -> tuple[str, int, str, list[tuple[str, Entry]]]:
+        result = self._call(self._read, self._read_keys(room),
+                            [self._new_epoch(), -1 if since is None else since, epoch or "",
+                             self.limits.log_size, "1" if force else "0"])
+        entries = []
+        for i in range(3, len(result), 5):
+            key, text, version, rversion, deleted = result[i:i + 5]
+            text = text.decode()
+            entries.append((key.decode(), Entry(json.loads(text), text, int(version),
+                                                int(float(rversion)), bool(deleted))))
+        return result[0].decode(), int(result[1]), result[2].decode(), entries
+
+    @staticmethod
+    def _room_keys(room: str) -> list[str]:
+        base = f"{PREFIX}:{{{room}}}"
+        return [f"{base}:meta", f"{base}:val", f"{base}:ver", f"{base}:log", f"{base}:dead"]
+
+    def _read_keys(self, room: str) -> list[str]:
+        return [f"{PREFIX}:epoch", *self._room_keys(room)]
+
+    @staticmethod
+    def _new_epoch() -> str:
+        return secrets.token_urlsafe(9)
+
+    @staticmethod
+    def _call(script, keys: list, args: list) -> list:
+        try:
+            return script(keys=keys, args=args)
+        except redis.RedisError as exc:
+            raise unavailable(f"Redis is unavailable: {exc}") from None
