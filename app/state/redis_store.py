@@ -8,6 +8,9 @@ next script makes a new one: clients see another epoch and take a fresh snapshot
 
 Timeouts are short and there are no retries, so a hung or unreachable Redis gives ``unavailable``
 within about a second instead of a hung write; redis-py reconnects by itself when Redis is back.
+Each write carries a deadline in Redis's own clock (the offset to ours is measured now and then):
+a write that reaches a frozen Redis and runs after the caller gave up is refused by the script,
+so ``unavailable`` always means "not applied".
 Keys live under ``chorus:``; a room's keys share the hash tag ``{room}``.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +35,15 @@ LUA = Path(__file__).with_name("lua")
 PREFIX = "chorus"
 
 
-def redis_client(url: str, timeout: float = 1.0, pool_size: int = 64) -> redis.Redis:
+TIMEOUT = 1.0  # seconds for a connect, a command, a reply
+# A write script must start within this many seconds of being sent, or it refuses to apply:
+# well before TIMEOUT, so the refusal reaches a caller still waiting, and a script that runs
+# after the caller gave up (a frozen Redis thawed) can never apply.
+START_WITHIN = 0.5
+CLOCK_CHECK_EVERY = 30.0  # seconds between measurements of Redis's clock against ours
+
+
+def redis_client(url: str, timeout: float = TIMEOUT, pool_size: int = 64) -> redis.Redis:
     """A client with short timeouts, no retries and a bounded pool: fail fast, never pile up."""
     pool = redis.BlockingConnectionPool.from_url(
         url, max_connections=pool_size, timeout=timeout * 2, socket_connect_timeout=timeout,
@@ -48,6 +60,8 @@ class RedisStore(Store):
         self._redis = redis_client(url)
         self._write = self._redis.register_script((LUA / "write.lua").read_text())
         self._read = self._redis.register_script((LUA / "read.lua").read_text())
+        self._offset: float | None = None  # Redis's clock minus ours, in seconds
+        self._offset_at = 0.0
 
     @property
     def epoch(self) -> str:
@@ -81,13 +95,27 @@ class RedisStore(Store):
                 "" if write.expect is None else write.expect, json.dumps(by),
                 "1" if isinstance(by, int) else "0", "1" if write.op else "0",
                 int(self.limits.op_ttl), self.limits.max_keys, self.limits.max_rooms,
-                MAX_TOMBSTONES, MAX_SAFE_TOTAL]
+                MAX_TOMBSTONES, MAX_SAFE_TOTAL, self._deadline()]
         result = self._call(self._write, keys, args)
         status = result[0].decode()
         if status == "err":
             raise ChorusError(result[1].decode(), result[2].decode())
         version = int(result[3]) if status == "ok" and int(result[3]) else None
         return Applied(json.loads(result[1]), version)
+
+    def _deadline(self) -> int:
+        """The latest start for a write script, in Redis's clock (microseconds)."""
+        now = time.time()
+        if self._offset is None or now - self._offset_at > CLOCK_CHECK_EVERY:
+            try:
+                seconds, micros = self._redis.time()
+            except redis.RedisError as exc:
+                raise unavailable(f"Redis is unavailable: {exc}") from None
+            after = time.time()
+            self._offset = seconds + micros / 1e6 - (now + after) / 2
+            self._offset_at = after
+            now = after
+        return int((now + self._offset + START_WITHIN) * 1e6)
 
     def check(self) -> None:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from app.errors import ChorusError
+from app.extensions import socketio
 from app.services import services
 from app.state import store_kind
 
@@ -38,6 +39,7 @@ def healthz():
         "message_queue": serving.message_queue,
         "version": current_app.config["VERSION"],
         "problems": problems,
+        "connections": len(socketio.server.eio.sockets),
         "proxy_diagnostics": current_app.extensions["chorus.diagnostics"].counts,
     }
     return jsonify(body), 200 if not problems else 503

@@ -8,9 +8,17 @@
 -- ARGV: 1 a fresh epoch (used if none exists), 2 room, 3 kind (set|incr|delete), 4 key,
 --       5 value JSON (set), 6 expect ('' for none), 7 by (incr, as JSON text), 8 '1' if by is
 --       an integer, 9 '1' if the write has an op, 10 op TTL seconds, 11 max keys, 12 max rooms,
---       13 max tombstones, 14 largest exact total (2^53-1)
+--       13 max tombstones, 14 largest exact total (2^53-1), 15 the latest start, in Redis's
+--       clock (microseconds): half the caller's timeout after it sent the script
 -- Returns {status, ack JSON, epoch, room version or 0}; status ok|conflict|replay|err.
 -- For err: {'err', code, message}.
+
+-- A script that starts late (Redis was frozen, or swamped) must not apply: its caller may have
+-- given up and answered `unavailable` already, and that answer has to stay true.
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000000 + tonumber(now[2]) > tonumber(ARGV[15]) then
+  return {'err', 'unavailable', 'Redis answered too late; the write was not applied'}
+end
 
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then
