@@ -3,6 +3,7 @@
 #   make run        virtualenv + pinned packages + Socket.IO client, then gunicorn on
 #                   $(CHORUS_BIND) (127.0.0.1:5000) with the SQLite store in var/
 #   make run-nginx  the same behind a private Nginx on a free port (nginx/chorus.conf)
+#   make run-cluster  three instances sharing a private Redis, behind Nginx's sticky upstream
 #   make test       the above plus test packages (chromium and nginx via apt-get where
 #                   missing), then pytest: unit, integration (real gunicorn, real Nginx) and
 #                   browser tests
@@ -14,7 +15,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SIO_CLIENT := static/vendor/socket.io.min.js
 
-.PHONY: run run-nginx install test test-deps system-deps lint clean
+.PHONY: run run-nginx run-cluster install test test-deps system-deps lint clean
 
 run: install
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
@@ -22,6 +23,10 @@ run: install
 run-nginx: install
 	scripts/need-packages nginx:nginx
 	scripts/run-nginx
+
+run-cluster: install
+	scripts/need-packages nginx:nginx redis-server:redis-server
+	scripts/run-cluster
 
 install: $(VENV)/.runtime $(SIO_CLIENT)
 
