@@ -115,7 +115,9 @@ def parse_by(by: Any) -> int | float:
     """Check an ``incr`` amount: a finite number, not a boolean, within +-1e9."""
     if isinstance(by, bool) or not isinstance(by, (int, float)):
         raise bad_request(f"by must be a number, got {_kind(by)}")
-    if not math.isfinite(by) or abs(by) > MAX_BY:
+    # abs() first: an integer too large for a float (JSON allows 1 followed by 400 zeros) has no
+    # finite float value to test, and it is out of range anyway.
+    if abs(by) > MAX_BY or not math.isfinite(by):
         raise bad_request("by must be a finite number within +-1e9")
     return by
 
@@ -130,7 +132,14 @@ def encode_value(value: Any) -> str:
         raise too_large("value is nested too deeply") from None
     except TypeError as exc:  # pragma: no cover - JSON decoding only yields JSON types
         raise bad_request(f"value is not JSON: {exc}") from None
-    if len(text) > MAX_VALUE_BYTES or len(text.encode("utf-8")) > MAX_VALUE_BYTES:
+    if len(text) > MAX_VALUE_BYTES:
+        raise too_large(f"value is over {MAX_VALUE_BYTES} bytes as compact UTF-8 JSON")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800": valid JSON, not UTF-8
+        raise bad_request("value holds a string that is not valid Unicode (a lone surrogate)") \
+            from None
+    if size > MAX_VALUE_BYTES:
         raise too_large(f"value is over {MAX_VALUE_BYTES} bytes as compact UTF-8 JSON")
     return text
 
