@@ -17,28 +17,33 @@ window.chorusRoom = room; // for the console, and for tests that look inside
 
 const controls = new Map(); // key -> control binding
 
-// Calls send(value) at most once per `ms`, with the latest value; flush() sends it now.
+// Calls send(value) at most once per `ms`, with the latest value. flush(value) sends at once
+// whatever is waiting, or `value` if it differs from what was sent last: the final value of a
+// drag always goes out, and only once.
 function throttled(ms, send) {
   let timer = null;
   let latest;
-  let lastSent = 0;
+  let lastSent;
+  let lastSentAt = 0;
   const fire = () => {
     timer = null;
-    lastSent = performance.now();
+    lastSentAt = performance.now();
+    lastSent = latest;
     send(latest);
   };
   return {
     push(value) {
       latest = value;
       if (timer) return;
-      const wait = lastSent + ms - performance.now();
+      const wait = lastSentAt + ms - performance.now();
       if (wait <= 0) fire();
       else timer = setTimeout(fire, wait);
     },
     flush(value) {
       latest = value;
       if (timer) clearTimeout(timer);
-      fire();
+      if (timer || value !== lastSent) fire();
+      timer = null;
     },
   };
 }
@@ -66,6 +71,15 @@ function bindSlider(el, key) {
   const sender = throttled(THROTTLE_MS, (v) => room.set(key, v));
   let holding = false;
   const hold = () => { holding = true; };
+  // Chromium fires pointerup before change (and sometimes no change at all): whichever comes
+  // first ends the drag and sends the final value; the other then finds nothing new to send.
+  const release = () => {
+    sender.flush(Number(input.value));
+    if (holding) {
+      holding = false;
+      show();
+    }
+  };
   input.addEventListener("pointerdown", hold);
   input.addEventListener("touchstart", hold, { passive: true });
   input.addEventListener("keydown", hold);
@@ -73,13 +87,11 @@ function bindSlider(el, key) {
     output.value = input.value;
     sender.push(Number(input.value));
   });
-  input.addEventListener("change", () => {
-    holding = false;
-    sender.flush(Number(input.value)); // the final value is always sent
-  });
-  const release = () => { if (holding) { holding = false; show(); } };
+  input.addEventListener("change", release);
   input.addEventListener("pointerup", release);
-  input.addEventListener("blur", release);
+  input.addEventListener("touchend", release);
+  input.addEventListener("keyup", release);
+  input.addEventListener("blur", () => { if (holding) release(); });
   function show() {
     if (holding) return;
     const mine = pendingSet(key);

@@ -6,6 +6,7 @@ outside the browser, since Playwright's offline mode only pauses an open WebSock
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -49,6 +50,7 @@ def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, 
     live(flaky)
 
     proxy.cut()
+    cut_at = time.monotonic()
     expect(flaky.locator("#badge")).to_have_text("reconnecting…", timeout=20000)
     steady.locator("#c-volume").fill("12")
     steady.locator("#c-message").fill("changed while you were away")
@@ -57,6 +59,7 @@ def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, 
         flaky.get_by_role("button", name="plus one").click()
     expect(flaky.locator("#c-count")).to_have_text("5")  # shown at once, from the outbox
     assert flaky.evaluate("window.chorusRoom.pending().length") == 5
+    time.sleep(max(0.0, 10.0 - (time.monotonic() - cut_at)))  # a ten-second drop
 
     proxy.restore()
     live(flaky)

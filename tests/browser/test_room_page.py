@@ -103,3 +103,51 @@ def test_landing_page_opens_a_room(server, new_page):
     expect(page).to_have_url(f"{server.url}/r/from-landing")
     expect(page.locator("#badge")).to_have_attribute("data-status", "live")
     Path(ROOT / "docs" / "screenshots").mkdir(exist_ok=True)
+
+
+def test_real_mouse_drags_always_end_on_the_released_value(server, new_page):
+    """A real drag with the mouse (Chromium fires pointerup before change, or no change at all):
+    wherever the slider is let go, every page settles there, and the dragger does not jump back."""
+    room = "mouse-" + uuid.uuid4().hex[:6]
+    a, b = new_page(), new_page()
+    open_room(a, server, room)
+    open_room(b, server, room)
+    slider = a.locator("#c-volume")
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    for start, end in ((0.1, 0.9), (0.8, 0.2), (0.3, 0.55), (0.9, 0.05), (0.5, 0.93)):
+        a.mouse.move(box["x"] + box["width"] * start, y)
+        a.mouse.down()
+        steps = 25
+        for i in range(1, steps + 1):
+            fraction = start + (end - start) * i / steps
+            a.mouse.move(box["x"] + box["width"] * fraction, y)
+        a.mouse.up()
+        released = slider.input_value()
+        expect(b.locator("#c-volume")).to_have_value(released)
+        a.wait_for_function("window.chorusRoom.pending().length === 0")
+        expect(slider).to_have_value(released)  # no jump back to an echo of an older value
+        snapshot = a.request.get(f"{server.url}/api/rooms/{room}").json()
+        assert str(snapshot["values"]["volume"]["value"]) == released
+
+
+def test_release_before_change_keeps_the_final_value(server, new_page):
+    """Chromium's order on release: pointerup, then change. The last moves may still wait in
+    the send throttle at pointerup; the final value must still be the one that stays."""
+    room = "order-" + uuid.uuid4().hex[:6]
+    a, b = new_page(), new_page()
+    open_room(a, server, room)
+    open_room(b, server, room)
+    a.evaluate("""() => {
+        const input = document.querySelector('#c-volume');
+        input.dispatchEvent(new PointerEvent('pointerdown', {bubbles: true}));
+        for (const v of [20, 40, 60, 80, 93]) {
+            input.value = String(v);
+            input.dispatchEvent(new Event('input', {bubbles: true}));
+        }
+        input.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}));
+        input.dispatchEvent(new Event('change', {bubbles: true}));
+    }""")
+    expect(b.locator("#c-volume")).to_have_value("93")
+    a.wait_for_function("window.chorusRoom.pending().length === 0")
+    expect(a.locator("#c-volume")).to_have_value("93")

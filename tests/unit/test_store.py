@@ -563,3 +563,22 @@ def test_sqlite_uses_wal(tmp_path):
 def test_memory_stores_have_their_own_epochs():
     """Each MemoryStore is a new history: two of them never share an epoch."""
     assert MemoryStore().epoch != MemoryStore().epoch
+
+
+def test_redis_that_lost_its_data_is_a_new_epoch(redis_server):
+    """A flushed Redis (or one restarted without persistence) shows up as another epoch, and a
+    client holding state from the old one gets full values."""
+    import redis
+
+    redis.Redis.from_url(redis_server.url).flushall()
+    store = RedisStore(redis_server.url)
+    try:
+        put(store, "k", 1)
+        before = store.join_state("r")
+        redis.Redis.from_url(redis_server.url).flushall()
+        after = store.join_state("r", since=before["version"], epoch=before["epoch"])
+        assert after["epoch"] != before["epoch"]
+        assert after == {"epoch": after["epoch"], "version": 0, "values": {}}
+        assert store.changes_after("r", 0).epoch == after["epoch"]
+    finally:
+        store.close()
