@@ -47,7 +47,8 @@ $(SIO_CLIENT): package.json package-lock.json
 	cp node_modules/socket.io-client/dist/socket.io.min.js $@
 
 system-deps:
-	scripts/need-packages chromium:chromium nginx:nginx redis-server:redis-server
+	scripts/need-packages chromium:chromium nginx:nginx redis-server:redis-server \
+		zbarimg:zbar-tools
 
 $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-test.txt

@@ -69,11 +69,13 @@ logconfig_dict = {
 
 
 def post_fork(server, worker):
-    """Tell the app how it is served, for its start-up self-check and /healthz (app/selfcheck.py):
-    gunicorn does not expose its worker class or count to the application."""
+    """Tell the app how it is served, for its start-up self-check and /healthz (app/selfcheck.py)
+    and the links it logs: gunicorn does not expose its worker class, worker count or actual
+    bind (a -b on the command line wins over CHORUS_BIND) to the application."""
     cls = type(worker)
     os.environ["GUNICORN_WORKER_CLASS"] = f"{cls.__module__}.{cls.__qualname__}"
     os.environ["GUNICORN_WORKERS"] = str(server.cfg.workers)
+    os.environ["GUNICORN_BIND"] = server.cfg.bind[0] if server.cfg.bind else ""
 
 
 def on_starting(server):

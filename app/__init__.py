@@ -16,6 +16,7 @@ from flask import Flask
 from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.audience.wiring import build_audience
 from app.broadcast import Broadcaster
 from app.cluster import Cluster
 from app.coalescer import Coalescer
@@ -37,6 +38,7 @@ from app.seed import seed_demo
 from app.selfcheck import check_serving, log_report, watch_event_loop
 from app.services import Services
 from app.state import Limits, open_store
+from app.state.hashes import open_hashes
 
 __version__ = "0.1.0"
 
@@ -50,7 +52,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings_from_environ(os.environ))
     app.config.update(config or {})
     app.config.setdefault("VERSION", __version__)
-    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or default_secret_key()
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # HTTP API bodies; a value is at most 4 KiB
 
     queue_url = message_queue_url(app.config)
@@ -60,6 +61,48 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         manager = ChorusRedisManager(queue_url)
     _init_socketio(app, manager)
+    _wrap_wsgi(app)
+
+    store = open_store(app.config["STORE"], Limits(
+        log_size=app.config["LOG_SIZE"], max_keys=app.config["MAX_KEYS"],
+        max_rooms=app.config["MAX_ROOMS"], op_ttl=app.config["OP_TTL"]))
+    hashes = open_hashes(app.config["STORE"])
+    _settle_secret_key(app, hashes)
+    services = _build_services(app, store, hashes, manager)
+    app.extensions["chorus"] = services
+
+    from app.web import api, audience, health, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(audience.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+
+    if app.config["SEED_DEMO"]:
+        seed_demo(services.rooms, services.audience.presenters, base_url(app.config))
+    log.info("chorus %s: store %s", __version__, redacted(app.config["STORE"]))
+    app.extensions["chorus.serving"] = check_serving(
+        os.environ, socketio.async_mode, websocket_driver(),
+        message_queue=redacted(queue_url) if queue_url else None)
+    log_report(app.extensions["chorus.serving"])
+    watch_event_loop()
+    return app
+
+
+def base_url(config: Mapping[str, Any]) -> str:
+    """Where this server can be reached, for links in the log: CHORUS_PUBLIC_URL, else the
+    address gunicorn listens on (0.0.0.0 shown as 127.0.0.1)."""
+    if config["PUBLIC_URL"]:
+        return config["PUBLIC_URL"].rstrip("/")
+    bind = os.environ.get("GUNICORN_BIND") or os.environ.get("CHORUS_BIND") or "127.0.0.1:5000"
+    host, _, port = bind.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+def _wrap_wsgi(app: Flask) -> None:
+    """Middleware around the Socket.IO middleware that init_app installed."""
     diagnostics = ProxyDiagnostics(app.wsgi_app, sessions=lambda: socketio.server.eio.sockets)
     app.wsgi_app = diagnostics
     app.extensions["chorus.diagnostics"] = diagnostics
@@ -69,29 +112,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # see the client's scheme and address, trusting exactly the proxies that exist.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
                                 x_proto=app.config["PROXIES"])
-    store = open_store(app.config["STORE"], Limits(
-        log_size=app.config["LOG_SIZE"], max_keys=app.config["MAX_KEYS"],
-        max_rooms=app.config["MAX_ROOMS"], op_ttl=app.config["OP_TTL"]))
-    rooms = _build_rooms(app, store, manager)
-    sync = SyncNamespace(rooms)
-    socketio.on_namespace(sync)
-    app.extensions["chorus"] = Services(store=store, rooms=rooms, sync=sync)
 
-    from app.web import api, health, pages
 
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(health.bp)
-
-    if app.config["SEED_DEMO"]:
-        seed_demo(rooms)
-    log.info("chorus %s: store %s", __version__, app.config["STORE"])
-    app.extensions["chorus.serving"] = check_serving(
-        os.environ, socketio.async_mode, websocket_driver(),
-        message_queue=redacted(queue_url) if queue_url else None)
-    log_report(app.extensions["chorus.serving"])
-    watch_event_loop()
-    return app
+def _settle_secret_key(app: Flask, hashes) -> None:
+    """CHORUS_SECRET_KEY, else one made once and kept in the store: device cookies then stay
+    valid across restarts and across every process sharing the store."""
+    if not app.config["SECRET_KEY"]:
+        hashes.hsetnx("meta", "secret_key", default_secret_key())
+        app.config["SECRET_KEY"] = hashes.hget("meta", "secret_key")
 
 
 def websocket_driver() -> bool:
@@ -123,11 +151,14 @@ def _init_socketio(app: Flask, manager: RedisManager | None) -> None:
     socketio.server.eio.log_message_keys.add("bad-origin")
 
 
-def _build_rooms(app: Flask, store, manager: RedisManager | None) -> Rooms:
-    def emit(event: str, data: dict, room: str) -> None:
-        # Local members only: every process builds its own batches from the shared store, so
-        # nothing here goes through the message queue (which carries notices instead).
-        socketio.emit(event, data, to=room, namespace="/sync", ignore_queue=True)
+def _build_services(app: Flask, store, hashes, manager: RedisManager | None) -> Services:
+    """Rooms, batches, presence, the cluster link, audience mode and every namespace."""
+    def emit(event: str, data: dict, room: str, namespace: str = "/sync",
+             everywhere: bool = False) -> None:
+        # Local members only, unless ``everywhere``: each process builds its own updates from
+        # the shared store, so the message queue carries notices, not states (reactions, which
+        # are not stored, are the exception).
+        socketio.emit(event, data, to=room, namespace=namespace, ignore_queue=not everywhere)
 
     def coalescer_for(interval: float, flush) -> Coalescer:
         return Coalescer(interval, flush, socketio.start_background_task, socketio.sleep)
@@ -139,9 +170,18 @@ def _build_rooms(app: Flask, store, manager: RedisManager | None) -> Rooms:
 
         counter = SharedPresence(manager.redis_url, manager.host_id)
     broadcaster = Broadcaster(store, emit, coalescer_for, app.config["TICK"],
-                              tell_others=cluster.tell_changes)
+                              tell_others=cluster.teller("changes"))
     presence = Presence(emit, coalescer_for, app.config["PRESENCE_INTERVAL"], counter=counter,
-                        tell_others=cluster.tell_presence)
-    cluster.attach(broadcaster, presence)
-    return Rooms(store, broadcaster, presence, app.config["MAX_ROOMS_PER_CONNECTION"],
-                 cluster=cluster)
+                        tell_others=cluster.teller("presence"))
+    cluster.listen("changes", broadcaster.changed_elsewhere, broadcaster.resync)
+    cluster.listen("presence", presence.elsewhere, presence.refresh)
+    rooms = Rooms(store, broadcaster, presence, app.config["MAX_ROOMS_PER_CONNECTION"],
+                  cluster=cluster)
+    sync = SyncNamespace(rooms)
+    audience = build_audience(
+        hashes, app.config["SECRET_KEY"], cluster, coalescer_for,
+        lambda namespace, event, data, room, everywhere: emit(event, data, room, namespace,
+                                                              everywhere))
+    for namespace in (sync, *audience.namespaces):
+        socketio.on_namespace(namespace)
+    return Services(store=store, hashes=hashes, rooms=rooms, sync=sync, audience=audience)

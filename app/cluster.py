@@ -14,9 +14,6 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from app.broadcast import Broadcaster
-from app.presence import Presence
-
 if TYPE_CHECKING:  # the Redis driver is imported only where a queue is configured
     from app.message_queue import ChorusRedisManager
 
@@ -26,7 +23,12 @@ HEARTBEAT = 5.0  # seconds; well inside shared presence's TTL
 
 
 class Cluster:
-    """Notices out and in, plus the heartbeat; started by the first join in this process."""
+    """Notices out and in, plus the heartbeat; started by the first join in this process.
+
+    Each kind of shared state (room changes, presence, a poll, the questions...) registers with
+    ``listen``: what to do when another process says a room of that kind moved, and how to catch
+    up when notices may have been missed. ``teller(kind)`` gives the function that says it.
+    """
 
     def __init__(self, manager: ChorusRedisManager | None, start_task: Callable,
                  sleep: Callable[[float], None], every: float = HEARTBEAT) -> None:
@@ -35,34 +37,38 @@ class Cluster:
         self._sleep = sleep
         self._every = every
         self._started = False
-        self.broadcaster: Broadcaster | None = None
-        self.presence: Presence | None = None
+        self._on_notice: dict[str, Callable[[str], None]] = {}
+        self._catch_ups: list[Callable[[], None]] = []
         if manager is not None:
             manager.on_notice = self.heard
             manager.on_reconnect = self.catch_up
 
-    def attach(self, broadcaster: Broadcaster, presence: Presence) -> None:
-        self.broadcaster, self.presence = broadcaster, presence
+    def listen(self, kind: str, on_notice: Callable[[str], None],
+               catch_up: Callable[[], None]) -> None:
+        """Register one kind: ``on_notice(room)`` for notices, ``catch_up()`` on each beat."""
+        self._on_notice[kind] = on_notice
+        self._catch_ups.append(catch_up)
 
-    def tell_changes(self, room: str) -> None:
-        if self.manager is not None:
-            self.manager.notify("changes", room)
-
-    def tell_presence(self, room: str) -> None:
-        if self.manager is not None:
-            self.manager.notify("presence", room)
+    def teller(self, kind: str) -> Callable[[str], None]:
+        """The function that tells the other processes a room of ``kind`` moved."""
+        def tell(room: str) -> None:
+            if self.manager is not None:
+                self.manager.notify(kind, room)
+        return tell
 
     def heard(self, kind: str, room: str) -> None:
         """A notice from another process."""
-        if kind == "changes":
-            self.broadcaster.changed_elsewhere(room)
-        elif kind == "presence":
-            self.presence.elsewhere(room)
+        handler = self._on_notice.get(kind)
+        if handler is not None:
+            handler(room)
 
     def catch_up(self) -> None:
-        """After losing the queue: whatever was published meanwhile is gone; read it instead."""
-        self.presence.refresh()
-        self.broadcaster.resync()
+        """After losing the queue, and on every beat: read what notices may have missed."""
+        for catch_up in self._catch_ups:
+            try:
+                catch_up()
+            except Exception:  # one kind failing must not starve the others
+                log.exception("catch-up failed")
 
     def start(self) -> None:
         if not self._started:
@@ -72,7 +78,4 @@ class Cluster:
     def _beat(self) -> None:
         while True:
             self._sleep(self._every)
-            try:
-                self.catch_up()
-            except Exception:  # the heartbeat must outlive any one failure
-                log.exception("heartbeat failed")
+            self.catch_up()

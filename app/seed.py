@@ -1,9 +1,11 @@
-"""The demo room exists from the first start, with the board's starting values."""
+"""The demo room exists from the first start, with the board's starting values and a presenter
+link that the log shows at every start."""
 
 from __future__ import annotations
 
 import logging
 
+from app.audience.presenters import Presenters
 from app.board import BOARD
 from app.errors import ChorusError
 from app.rooms import Rooms
@@ -14,8 +16,16 @@ DEMO_ROOM = "demo"
 SEED_CLIENT = "server:seed"
 
 
-def seed_demo(rooms: Rooms) -> None:
-    """Give each board key of ``demo`` its start value, only where it has never been set."""
+def seed_demo(rooms: Rooms, presenters: Presenters, base_url: str) -> None:
+    """Give each board key of ``demo`` its start value, only where it has never been set, and
+    log the demo's presenter link."""
+    try:
+        token = presenters.ensure(DEMO_ROOM)
+    except ChorusError as exc:
+        log.warning("demo presenter link not made: %s", exc.message)
+    else:
+        log.warning("demo room presenter link (keep it to yourself): %s/present/%s?token=%s",
+                    base_url, DEMO_ROOM, token)
     for control in BOARD:
         try:
             rooms.write("set", {"room": DEMO_ROOM, "key": control.key, "value": control.start,

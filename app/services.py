@@ -6,18 +6,22 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from app.audience.wiring import Audience
 from app.namespaces.sync import SyncNamespace
 from app.rooms import Rooms
 from app.state import Store
+from app.state.hashes import Hashes
 
 
 @dataclass
 class Services:
-    """The store, the room operations and the /sync namespace of one app."""
+    """The store, the room operations, audience mode and the /sync namespace of one app."""
 
     store: Store
+    hashes: Hashes
     rooms: Rooms
     sync: SyncNamespace
+    audience: Audience
 
 
 def services() -> Services:

@@ -2,43 +2,38 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from app.board import BOARD
 from app.protocol import is_room_name
+from app.services import services
+from app.web.cookies import give_cookies
 
 bp = Blueprint("pages", __name__)
-
-# Nginx's sticky upstream (nginx/chorus-cluster.conf) hashes this cookie, so all requests of one
-# browser reach the same instance even when a whole audience shares one NAT address.
-STICKY_COOKIE = "chorus_sticky"
-STICKY_MAX_AGE = 30 * 24 * 3600
-
-
-@bp.after_request
-def stick(response):
-    """Give a browser its sticky-session key on the first page it loads."""
-    if STICKY_COOKIE not in request.cookies:
-        response.set_cookie(STICKY_COOKIE, secrets.token_urlsafe(12), max_age=STICKY_MAX_AGE,
-                            httponly=True, samesite="Lax")
-    return response
+bp.after_request(give_cookies)
 
 
 @bp.get("/")
 def index():
     """Create a room, open one by name, or go to the demo."""
-    return render_template("index.html", error=request.args.get("error"))
+    return render_template("index.html", error=request.args.get("error"),
+                           taken=request.args.get("taken"))
 
 
 @bp.post("/rooms")
 def create_room():
-    """Create a room named in the form (or a random one) and go to it."""
+    """Create a room named in the form (or a random one); its creator gets the presenter link."""
     name = (request.form.get("room") or "").strip() or "room-" + secrets.token_hex(3)
     if not is_room_name(name):
         return redirect(url_for("pages.index", error=name))
-    return redirect(url_for("pages.room", room=name))
+    token = services().audience.presenters.claim(name)
+    if token is None:
+        return redirect(url_for("pages.index", taken=name))
+    return redirect(url_for("audience.present", room=name, token=token, created=1))
 
 
 @bp.get("/open")
@@ -62,3 +57,14 @@ def join_url(room: str) -> str:
     """The address to give people for this room: CHORUS_PUBLIC_URL, else this page's host."""
     base = current_app.config["PUBLIC_URL"] or request.host_url
     return base.rstrip("/") + url_for("pages.room", room=room)
+
+
+def is_loopback(url: str) -> bool:
+    """Whether phones could not reach ``url``: it names this machine's loopback address."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -150,7 +150,11 @@ def test_pages(api_server):
     assert requests.get(api_server.url + "/r/not.a.room").status_code == 404
     created = requests.post(api_server.url + "/rooms", data={"room": "fresh-room"},
                             allow_redirects=False)
-    assert created.status_code == 302 and created.headers["Location"].endswith("/r/fresh-room")
+    assert created.status_code == 302
+    assert "/present/fresh-room?token=" in created.headers["Location"]  # the presenter link
+    again = requests.post(api_server.url + "/rooms", data={"room": "fresh-room"},
+                          allow_redirects=False)
+    assert again.headers["Location"].endswith("/?taken=fresh-room")
     script = requests.get(api_server.url + "/static/vendor/socket.io.min.js")
     assert script.status_code == 200 and len(script.content) > 10_000
     demo = requests.get(api_server.url + "/api/rooms/demo").json()

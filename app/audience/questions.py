@@ -1,0 +1,112 @@
+"""Q&A: the audience asks, upvotes once per device, and the list is ordered by votes.
+
+The presenter can freeze the order while answering (new questions then join at the end), mark
+a question answered, or hide it; everyone sees how many are hidden, so moderation happens in the
+open. Questions are plain text: clients must show them as text, never as HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+from app.errors import bad_request, too_large
+from app.state.hashes import Hashes
+
+MAX_TEXT = 280
+MAX_NAME = 40
+MAX_QUESTIONS = 200  # per room
+AUDIENCE_TOP = 50  # the audience's list is the top of the order; the presenter sees all
+ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class Questions:
+    """Ask, upvote, answer, hide, freeze; and the ordered list for a room."""
+
+    def __init__(self, hashes: Hashes) -> None:
+        self._hashes = hashes
+
+    def ask(self, room: str, text: Any, name: Any = None, question_id: Any = None) -> dict:
+        """Post a question. A client-chosen ``id`` makes a retry post it once."""
+        if not isinstance(text, str) or not text.strip():
+            raise bad_request("text must be non-empty")
+        if len(text) > MAX_TEXT:
+            raise too_large(f"a question is at most {MAX_TEXT} characters")
+        if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME):
+            raise bad_request(f"name must be text of at most {MAX_NAME} characters")
+        if question_id is None:
+            question_id = secrets.token_urlsafe(9)
+        elif not (isinstance(question_id, str) and ID.fullmatch(question_id)):
+            raise bad_request("id must be 1-64 of A-Z a-z 0-9 _ -")
+        existing = self._hashes.hget(f"qa:{room}", question_id)
+        if existing is not None:
+            return json.loads(existing)  # a retry of the same question
+        if len(self._hashes.hgetall(f"qa:{room}")) >= MAX_QUESTIONS:
+            raise too_large(f"a room holds at most {MAX_QUESTIONS} questions")
+        question = {"id": question_id, "text": text.strip(), "name": (name or "").strip() or None,
+                    "at": time.time(), "answered": False, "hidden": False}
+        if not self._hashes.hsetnx(f"qa:{room}", question_id, json.dumps(question)):
+            return json.loads(self._hashes.hget(f"qa:{room}", question_id) or "{}")
+        return question
+
+    def upvote(self, room: str, question_id: Any, device: str) -> tuple[int, bool]:
+        """One upvote per device; returns (votes, whether this one counted)."""
+        question = self._get(room, question_id)
+        if question["hidden"]:
+            raise bad_request("this question is hidden")
+        counted = self._hashes.count_once(f"qa_voters:{room}:{question['id']}", f"qa_votes:{room}",
+                                          question["id"], device)
+        if counted is not None:
+            return counted, True
+        return int(self._hashes.hget(f"qa_votes:{room}", question["id"]) or 0), False
+
+    def mark(self, room: str, question_id: Any, field: str, value: Any) -> dict:
+        """Set ``answered`` or ``hidden`` on a question (presenter only, checked by the caller)."""
+        if not isinstance(value, bool):
+            raise bad_request(f"{field} must be true or false")
+        question = {**self._get(room, question_id), field: value}
+        self._hashes.hset(f"qa:{room}", question["id"], json.dumps(question))
+        return question
+
+    def freeze(self, room: str, frozen: Any) -> None:
+        """Hold the current order while answering; unfreeze to order by votes again."""
+        if not isinstance(frozen, bool):
+            raise bad_request("frozen must be true or false")
+        if frozen:
+            order = [q["id"] for q in self._ordered(room, None)[0]]
+            self._hashes.hset(f"qa_meta:{room}", "order", json.dumps(order))
+        else:
+            self._hashes.hdel(f"qa_meta:{room}", "order")
+
+    def view(self, room: str, presenter: bool) -> dict:
+        """The list as a client sees it: shown questions in order, and how many are hidden."""
+        frozen_order = self._hashes.hget(f"qa_meta:{room}", "order")
+        order = json.loads(frozen_order) if frozen_order else None
+        shown, hidden = self._ordered(room, order)
+        listed = shown if presenter else shown[:AUDIENCE_TOP]
+        return {"room": room, "questions": listed, "total": len(shown), "hidden": hidden,
+                "frozen": order is not None}
+
+    def _ordered(self, room: str, order: list[str] | None) -> tuple[list[dict], int]:
+        votes = self._hashes.hgetall(f"qa_votes:{room}")
+        every = [{**json.loads(text), "votes": int(votes.get(qid, 0))}
+                 for qid, text in self._hashes.hgetall(f"qa:{room}").items()]
+        shown = [q for q in every if not q["hidden"]]
+        if order is None:
+            shown.sort(key=lambda q: (q["answered"], -q["votes"], q["at"]))
+        else:
+            place = {qid: i for i, qid in enumerate(order)}
+            shown.sort(key=lambda q: (place.get(q["id"], len(place)), q["at"]))
+        return shown, len(every) - len(shown)
+
+    def _get(self, room: str, question_id: Any) -> dict:
+        if not (isinstance(question_id, str) and ID.fullmatch(question_id)):
+            raise bad_request("id must be a question id")
+        found = self._hashes.hget(f"qa:{room}", question_id)
+        if found is None:
+            raise bad_request("no such question in this room")
+        return json.loads(found)
+

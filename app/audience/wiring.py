@@ -1,0 +1,76 @@
+"""Put audience mode together: its store parts, feeds, namespaces, and the demo presenter.
+
+Called by ``create_app`` after the rooms are built, with the same Socket.IO emit helpers and
+cluster, so polls, questions and pace follow the same rules as the rooms' batches: built from
+the store, sent locally once per interval, other processes told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.audience.feed import Feed
+from app.audience.identity import DeviceIds
+from app.audience.polls import Polls
+from app.audience.presenters import Presenters
+from app.audience.pulse import Pulse
+from app.audience.questions import Questions
+from app.cluster import Cluster
+from app.coalescer import Coalescer
+from app.namespaces.poll import PollNamespace
+from app.namespaces.pulse import PulseNamespace
+from app.namespaces.qa import QANamespace
+from app.state.hashes import Hashes
+
+POLL_INTERVAL = 0.25
+QA_INTERVAL = 0.5
+PACE_INTERVAL = 1.0
+
+
+@dataclass
+class Audience:
+    """The parts views and pages need."""
+
+    presenters: Presenters
+    devices: DeviceIds
+    polls: Polls
+    questions: Questions
+    pulse: Pulse
+    namespaces: tuple
+
+
+def build_audience(hashes: Hashes, secret: str, cluster: Cluster,
+                   coalescer_for: Callable[..., Coalescer],
+                   emit: Callable[[str, str, dict, str, bool], None]) -> Audience:
+    """Build audience mode; ``emit(namespace, event, data, room, everywhere)``."""
+    presenters = Presenters(hashes)
+    devices = DeviceIds(secret)
+    polls, questions = Polls(hashes), Questions(hashes)
+    pulse = Pulse(hashes, lambda event, data, room: emit("/pulse", event, data,
+                                                         room + "#present", True),
+                  coalescer_for)
+
+    def feed(kind: str, namespace: str, interval: float, build) -> Feed:
+        made = Feed(build, lambda event, data, room: emit(namespace, event, data, room, False),
+                    coalescer_for, interval, tell_others=cluster.teller(kind))
+        cluster.listen(kind, made.changed_elsewhere, made.resync)
+        return made
+
+    poll_feed = feed("poll", "/poll", POLL_INTERVAL, lambda room: [
+        (room, "poll", public(polls.view(room, False))),
+        (room + "#present", "poll", public(polls.view(room, True)))])
+    qa_feed = feed("qa", "/qa", QA_INTERVAL, lambda room: [
+        (room, "questions", questions.view(room, False)),
+        (room + "#present", "questions", questions.view(room, True))])
+    pace_feed = feed("pace", "/pulse", PACE_INTERVAL, lambda room: [
+        (room + "#present", "pace", pulse.pace(room))])
+    parts = {"presenters": presenters, "devices": devices}
+    namespaces = (PollNamespace(polls, feed=poll_feed, **parts),
+                  QANamespace(questions, feed=qa_feed, **parts),
+                  PulseNamespace(pulse, feed=pace_feed, **parts))
+    return Audience(presenters, devices, polls, questions, pulse, namespaces)
+
+
+def public(view: dict) -> dict:
+    return {"room": view["room"], "poll": view["poll"], "results": view["results"]}

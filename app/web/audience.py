@@ -1,0 +1,97 @@
+"""Audience-mode pages: the presenter screen, the read-only display, the QR code, and exports."""
+
+from __future__ import annotations
+
+import socket
+
+import qrcode
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from qrcode.image.svg import SvgPathImage
+
+from app.errors import FORBIDDEN, ChorusError
+from app.protocol import is_room_name
+from app.services import services
+from app.web.cookies import give_cookies
+from app.web.pages import is_loopback, join_url
+
+bp = Blueprint("audience", __name__)
+bp.after_request(give_cookies)
+
+
+@bp.get("/present/<room>")
+def present(room: str):
+    """The presenter screen; only with the room's token (the link its creator was given)."""
+    _check_room(room)
+    token = request.args.get("token", "")
+    if not services().audience.presenters.verify(room, token):
+        return render_template("forbidden.html", room=room), 403
+    url = join_url(room)
+    return render_template("present.html", room=room, token=token, join_url=url,
+                           loopback=is_loopback(url), lan_address=lan_address(),
+                           created=bool(request.args.get("created")),
+                           presenter_url=request.url)
+
+
+@bp.get("/display/<room>")
+def display(room: str):
+    """The same screen without controls or token: for a second screen or a video stream."""
+    _check_room(room)
+    url = join_url(room)
+    return render_template("present.html", room=room, token=None, join_url=url,
+                           loopback=is_loopback(url), lan_address=None, created=False,
+                           presenter_url=None)
+
+
+@bp.get("/qr/<room>.svg")
+def qr_code(room: str):
+    """The room's join URL as a QR code, drawn on the server (no third-party service)."""
+    _check_room(room)
+    image = qrcode.make(join_url(room), image_factory=SvgPathImage, box_size=10, border=4)
+    return Response(image.to_string(encoding="unicode"), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/api/rooms/<room>/polls/<int:poll>/results.<fmt>")
+def poll_results(room: str, poll: int, fmt: str):
+    """A poll's results as CSV or JSON, for the presenter (token), at any time."""
+    _check_room(room)
+    token = request.args.get("token") or _bearer()
+    if not services().audience.presenters.verify(room, token):
+        body = ChorusError(FORBIDDEN, "results need the room's presenter token").ack()
+        return jsonify(body), 403
+    if fmt not in ("csv", "json"):
+        abort(404)
+    text = services().audience.polls.export(room, poll, fmt)
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    filename = f"{room}-poll-{poll}.{fmt}"
+    return Response(text, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.errorhandler(ChorusError)
+def _refused(error: ChorusError):
+    return jsonify(error.ack()), error.http_status
+
+
+def lan_address() -> str | None:
+    """This machine's address on its local network, to suggest for CHORUS_PUBLIC_URL.
+
+    A UDP "connection" sends nothing; it only asks the kernel which address it would use.
+    """
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            address = probe.getsockname()[0]
+    except OSError:
+        return None
+    return None if address.startswith("127.") else address
+
+
+def _bearer() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _check_room(room: str) -> None:
+    if not is_room_name(room):
+        abort(404)
