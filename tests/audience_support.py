@@ -1,0 +1,74 @@
+"""Clients for the audience namespaces, each with the device cookie a page load gives."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+import socketio
+
+
+def create_room(base_url: str, room: str) -> str:
+    """Create a room through the landing page's form; returns its presenter token."""
+    reply = requests.post(base_url + "/rooms", data={"room": room}, allow_redirects=False)
+    location = reply.headers["Location"]
+    assert "/present/" in location, location
+    return parse_qs(urlsplit(location).query)["token"][0]
+
+
+def device_session(base_url: str, room: str) -> requests.Session:
+    """A browser-like session that has loaded the room page (and so holds a device cookie)."""
+    session = requests.Session()
+    session.get(f"{base_url}/r/{room}").raise_for_status()
+    assert "chorus_device" in session.cookies
+    return session
+
+
+class AudienceClient:
+    """One connection to /poll, /qa or /pulse that records the events it receives."""
+
+    def __init__(self, base_url: str, namespace: str, session: requests.Session | None = None,
+                 transport: str = "websocket", client: str | None = None) -> None:
+        self.namespace = namespace
+        self.session = session or requests.Session()
+        self.sio = socketio.Client(reconnection=False, http_session=self.session)
+        self.events: list[tuple[str, Any]] = []
+        self.cond = threading.Condition()
+        for event in ("poll", "questions", "reactions", "pace"):
+            self.sio.on(event, self._recorder(event), namespace=namespace)
+        self.sio.connect(base_url, namespaces=[namespace], transports=[transport],
+                         auth={"client": client} if client else None, wait_timeout=10)
+
+    def _recorder(self, event: str):
+        def record(data: Any) -> None:
+            with self.cond:
+                self.events.append((event, data))
+                self.cond.notify_all()
+        return record
+
+    def call(self, event: str, data: Any, timeout: float = 15) -> Any:
+        return self.sio.call(event, data, namespace=self.namespace, timeout=timeout)
+
+    def received(self, event: str) -> list[Any]:
+        with self.cond:
+            return [data for name, data in self.events if name == event]
+
+    def wait_for(self, predicate, timeout: float = 10.0, what: str = "a condition") -> Any:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not (value := predicate()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out waiting for {what}: {self.events[-3:]}")
+                self.cond.wait(min(left, 0.5))
+            return value
+
+    def close(self) -> None:
+        try:
+            self.sio.disconnect()
+        except Exception:
+            pass
+        self.session.close()
