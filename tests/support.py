@@ -44,11 +44,13 @@ class Server:
     """One gunicorn running Chorus, with its output in a log file."""
 
     def __init__(self, workdir: Path, env: dict[str, str] | None = None,
-                 port: int | None = None, args: list[str] | None = None) -> None:
+                 port: int | None = None, args: list[str] | None = None,
+                 app: str = "wsgi:app") -> None:
         self.workdir = workdir
         self.port = port or free_port()
         self.env = {**os.environ, "CHORUS_LOG_LEVEL": "info", **(env or {})}
         self.args = args or []
+        self.app = app
         self.log_path = workdir / f"gunicorn-{self.port}.log"
         self.proc: subprocess.Popen | None = None
 
@@ -60,12 +62,14 @@ class Server:
         """Start gunicorn and wait for /healthz: 200, or any answer when ``healthy`` is False."""
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app",
-             "-b", f"127.0.0.1:{self.port}", *self.args],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.wait_healthy(timeout, healthy)
         return self
+
+    def command(self) -> list[str]:
+        return [str(GUNICORN), "-c", "gunicorn.conf.py", self.app,
+                "-b", f"127.0.0.1:{self.port}", *self.args]
 
     def wait_healthy(self, timeout: float = 30.0, healthy: bool = True) -> dict:
         deadline = time.monotonic() + timeout
@@ -100,6 +104,30 @@ class Server:
             return self.log_path.read_text(errors="replace")
         except FileNotFoundError:
             return ""
+
+
+class NodeServer(Server):
+    """The Node.js Socket.IO reference server of bench/node, for the same contract checks."""
+
+    def command(self) -> list[str]:
+        node = shutil.which("node") or "/usr/bin/node"
+        return [node, str(ROOT / "bench" / "node" / "server.js"), "--port", str(self.port)]
+
+
+# Which server the contract checks run against: Chorus, or one of the benchmark's references
+# (bench/naive, bench/node), which must pass the same checks for the comparison to be fair.
+TARGET = os.environ.get("CHORUS_TEST_TARGET", "chorus")
+
+
+def target_server(workdir: Path, env: dict[str, str] | None = None) -> Server:
+    """A server of the kind CHORUS_TEST_TARGET names (default: Chorus itself)."""
+    if TARGET == "naive":
+        return Server(workdir, env, app="bench.naive.app:app")
+    if TARGET == "node":
+        return NodeServer(workdir, env)
+    if TARGET != "chorus":
+        raise RuntimeError(f"CHORUS_TEST_TARGET={TARGET!r}: chorus, naive or node")
+    return Server(workdir, env)
 
 
 class SyncClient:

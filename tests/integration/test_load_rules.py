@@ -75,6 +75,7 @@ def test_polling_burst_every_event_acknowledged(base_url, count):
         client.disconnect()
 
 
+@pytest.mark.chorus_only
 def test_coalescing_many_sets_arrive_as_few_batches(connect):
     """200 rapid sets of one key reach a watcher as far fewer batches, ending on the last."""
     room = room_name("coalesce")

@@ -1,0 +1,249 @@
+// The load generator: many real Socket.IO clients (socket.io-client, the browser's library) in
+// one Node.js process, speaking the /sync contract. bench/run.py starts it once per scenario and
+// reads one JSON line of figures from its stdout.
+//
+//   node bench/loadgen/loadgen.js --url http://127.0.0.1:5000 --scenario conn --clients 1000
+//   scenarios: conn (connect+join N, hold, one change reaches all), fanout (C clients, R changes
+//   a second for a while: delivery latency), converge (N clients x M incr: throughput, exact
+//   total), with --transport websocket|polling.
+"use strict";
+
+const { io } = require("socket.io-client");
+
+function parseArgs(argv) {
+  const args = {
+    url: "http://127.0.0.1:5000", scenario: "conn", clients: 100, transport: "websocket",
+    hold: 30, rate: 100, seconds: 10, each: 50, room: "bench", concurrency: 200, timeout: 120,
+  };
+  for (let i = 2; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, "");
+    const value = argv[i + 1];
+    args[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return args;
+}
+
+const args = parseArgs(process.argv);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic
+const wall = () => Date.now() + (Number(process.hrtime.bigint() % 1000000n) / 1e6);
+
+// The measured phase of a scenario: bench/run.py reads these markers from stderr to take the
+// server's CPU time over exactly this span, and the load generator's own CPU is taken here too.
+let phaseCpu = null;
+let phaseStarted = 0;
+function phase(name) {
+  if (name === "start") {
+    phaseCpu = process.cpuUsage();
+    phaseStarted = now();
+  } else {
+    const cpu = process.cpuUsage(phaseCpu);
+    phaseCpu = ((cpu.user + cpu.system) / 1000 / (now() - phaseStarted)) * 100;
+  }
+  process.stderr.write(JSON.stringify({ phase: name, at: Date.now() }) + "\n");
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return null;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)];
+}
+
+// One client: connects, joins, keeps the latest value of each key, records batch arrivals.
+class Client {
+  constructor(id) {
+    this.id = id;
+    this.values = new Map();
+    this.received = 0;
+    this.latencies = null; // set to an array to record send->receive latencies
+    this.disconnects = 0;
+    this.onChange = null;
+  }
+
+  connect() {
+    return new Promise((resolve, reject) => {
+      const socket = io(`${args.url}/sync`, {
+        transports: [args.transport], reconnection: false, forceNew: true,
+        auth: { client: `b${process.pid}x${this.id}` }, timeout: 60000,
+      });
+      this.socket = socket;
+      const fail = (err) => reject(err);
+      socket.once("connect_error", fail);
+      socket.once("connect", () => {
+        socket.off("connect_error", fail);
+        socket.timeout(60000).emit("join", { room: args.room }, (err, ack) => {
+          if (err || !ack || !ack.ok) return reject(err || new Error(JSON.stringify(ack)));
+          for (const [key, held] of Object.entries(ack.values || {})) {
+            this.values.set(key, held.value);
+          }
+          resolve(ack);
+        });
+      });
+      socket.on("disconnect", () => { this.disconnects += 1; });
+      socket.on("changes", (batch) => {
+        this.received += 1;
+        const at = wall();
+        for (const change of batch.changes) {
+          this.values.set(change.key, change.value);
+          if (this.latencies && change.value && typeof change.value.t === "number") {
+            this.latencies.push(at - change.value.t);
+          }
+          if (this.onChange) this.onChange(change);
+        }
+      });
+    });
+  }
+
+  send(event, payload) {
+    return new Promise((resolve) => {
+      this.socket.timeout(args.timeout * 1000).emit(event, { room: args.room, ...payload },
+        (err, ack) => resolve(err ? { ok: false, error: { code: "timeout" } } : ack));
+    });
+  }
+
+  close() {
+    this.socket.close();
+  }
+}
+
+async function connectAll(count) {
+  const clients = [];
+  const started = now();
+  let next = 0;
+  let failed = 0;
+  async function worker() {
+    while (next < count) {
+      const client = new Client(next++);
+      try {
+        await client.connect();
+        clients.push(client);
+      } catch (err) {
+        failed += 1;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(args.concurrency, count) }, worker));
+  return { clients, failed, seconds: (now() - started) / 1000 };
+}
+
+// Resolves when every client holds `value` for `key`; returns the time taken in ms.
+function waitAll(clients, key, predicate, timeoutMs) {
+  const started = now();
+  return new Promise((resolve) => {
+    let pending = clients.filter((c) => !predicate(c.values.get(key))).length;
+    if (pending === 0) return resolve(0);
+    const timer = setTimeout(() => resolve(null), timeoutMs);
+    for (const client of clients) {
+      if (predicate(client.values.get(key))) continue;
+      client.onChange = (change) => {
+        if (change.key === key && predicate(change.value)) {
+          client.onChange = null;
+          pending -= 1;
+          if (pending === 0) {
+            clearTimeout(timer);
+            resolve(now() - started);
+          }
+        }
+      };
+    }
+  });
+}
+
+async function scenarioConn() {
+  phase("start");
+  const { clients, failed, seconds } = await connectAll(args.clients);
+  phase("end");
+  process.stderr.write(JSON.stringify({ connected: clients.length }) + "\n");
+  const joined = clients.length;
+  await sleep(args.hold * 1000); // through at least one ping cycle
+  const alive = clients.filter((c) => c.socket.connected && c.disconnects === 0).length;
+  const writer = clients[0];
+  const marker = `m${Date.now()}`;
+  const reach = waitAll(clients, "probe", (v) => v === marker, 60000);
+  await writer.send("set", { key: "probe", value: marker });
+  const reachMs = await reach;
+  clients.forEach((c) => c.close());
+  return { connect_join_s: seconds, joined, failed, alive_after_hold: alive,
+           dropped: joined - alive, change_reach_all_ms: reachMs };
+}
+
+async function scenarioFanout() {
+  const { clients, failed, seconds } = await connectAll(args.clients);
+  for (const client of clients) client.latencies = [];
+  const writer = await new Client(args.clients + 1);
+  await writer.connect();
+  const interval = 1000 / args.rate;
+  const total = Math.round(args.rate * args.seconds);
+  phase("start");
+  const started = now();
+  const acks = [];
+  for (let i = 0; i < total; i += 1) {
+    const due = started + i * interval;
+    const wait = due - now();
+    if (wait > 0) await sleep(wait);
+    acks.push(writer.send("set", { key: "tick", value: { t: wall(), i } }));
+  }
+  const answered = await Promise.all(acks);
+  const last = total - 1;
+  await waitAll(clients, "tick", (v) => v && v.i === last, 30000);
+  phase("end");
+  const latencies = clients.flatMap((c) => c.latencies).sort((a, b) => a - b);
+  const batches = clients.reduce((sum, c) => sum + c.received, 0);
+  clients.forEach((c) => c.close());
+  writer.close();
+  return {
+    clients: clients.length, failed, connect_join_s: seconds, sent: total,
+    acked_ok: answered.filter((a) => a && a.ok).length, batches_received: batches,
+    latency_p50_ms: percentile(latencies, 50), latency_p99_ms: percentile(latencies, 99),
+    duration_s: (now() - started) / 1000,
+  };
+}
+
+async function scenarioConverge() {
+  const { clients, failed, seconds } = await connectAll(args.clients);
+  phase("start");
+  const started = now();
+  const sends = [];
+  for (const client of clients) {
+    for (let i = 0; i < args.each; i += 1) sends.push(client.send("incr", { key: "total", by: 1 }));
+  }
+  const answered = await Promise.all(sends);
+  const elapsed = (now() - started) / 1000;
+  phase("end");
+  const ok = answered.filter((a) => a && a.ok).length;
+  const expected = clients.length * args.each;
+  const reach = await waitAll(clients, "total", (v) => v === expected, 30000);
+  const check = new Client(args.clients + 2);
+  const ack = await check.connect();
+  check.close();
+  clients.forEach((c) => c.close());
+  const total = ack.values && ack.values.total ? ack.values.total.value : null;
+  return {
+    clients: clients.length, failed, connect_join_s: seconds, sent: expected, acked_ok: ok,
+    seconds: elapsed, throughput_per_s: ok / elapsed, total, exact: total === expected,
+    all_clients_saw_total: reach !== null,
+  };
+}
+
+async function main() {
+  const cpuBefore = process.cpuUsage();
+  const started = now();
+  let figures;
+  if (args.scenario === "conn") figures = await scenarioConn();
+  else if (args.scenario === "fanout") figures = await scenarioFanout();
+  else if (args.scenario === "converge") figures = await scenarioConverge();
+  else throw new Error(`unknown scenario ${args.scenario}`);
+  const cpu = process.cpuUsage(cpuBefore);
+  const elapsedMs = now() - started;
+  figures.loadgen_cpu_percent = typeof phaseCpu === "number" ? phaseCpu
+    : ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100;
+  figures.loadgen_rss_mb = process.memoryUsage().rss / 1048576;
+  process.stdout.write(JSON.stringify({ scenario: args.scenario, transport: args.transport,
+                                        ...figures }) + "\n");
+  setTimeout(() => process.exit(0), 200);
+}
+
+main().catch((err) => {
+  process.stdout.write(JSON.stringify({ error: String(err && err.stack || err) }) + "\n");
+  process.exit(1);
+});

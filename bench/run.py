@@ -1,0 +1,266 @@
+"""Run the benchmark scenarios against Chorus and its two references, in interleaved rounds.
+
+    .venv/bin/python bench/run.py                 # everything, 3 rounds (make bench)
+    .venv/bin/python bench/run.py --smoke         # a few clients for a few seconds (make test)
+    .venv/bin/python bench/run.py --scenarios fanout --servers chorus,node --rounds 5
+
+Each round starts every server afresh on a free loopback port (Chorus and the naive
+Flask-SocketIO server under the same gunicorn.conf.py, the Node.js server under node), runs one
+scenario with the load generator (bench/loadgen/loadgen.js), and reads the server's own CPU time
+and memory from /proc over exactly the measured phase. Rounds are interleaved (chorus, naive,
+node, chorus, ...) so a noisy neighbour hurts all of them alike; the table gives medians, and
+the load generator's CPU beside every figure (a ratio taken while it was above ~80% measured the
+load generator, not the server). Results go to stdout and to bench/results/<date>.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+SCENARIOS = {
+    # name: (loadgen arguments, smoke arguments)
+    "conn": ({"scenario": "conn", "clients": 10000, "hold": 60, "concurrency": 500},
+             {"scenario": "conn", "clients": 50, "hold": 1}),
+    "fanout": ({"scenario": "fanout", "clients": 1000, "rate": 100, "seconds": 10},
+               {"scenario": "fanout", "clients": 20, "rate": 20, "seconds": 2}),
+    "converge": ({"scenario": "converge", "clients": 200, "each": 50},
+                 {"scenario": "converge", "clients": 10, "each": 10}),
+    "polling": ({"scenario": "fanout", "clients": 100, "rate": 50, "seconds": 10,
+                 "transport": "polling"},
+                {"scenario": "fanout", "clients": 10, "rate": 10, "seconds": 2,
+                 "transport": "polling"}),
+}
+SERVERS = ("chorus", "naive", "node")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def raise_nofile() -> None:
+    """For child processes: as many open files as allowed (10,000 sockets on each side)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+class ServerUnderTest:
+    """One server process of one kind, and the process whose CPU and memory are measured."""
+
+    def __init__(self, kind: str, workdir: Path, scenario: str) -> None:
+        self.kind = kind
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "CHORUS_LOG_LEVEL": "warning", "CHORUS_SEED_DEMO": "0"}
+        if kind == "chorus":
+            # converge runs Chorus on its default SQLite store; the references are in memory
+            store = f"sqlite:///{workdir}/bench.db" if scenario == "converge" else "memory://"
+            env["CHORUS_STORE"] = store
+            command = [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+        elif kind == "naive":
+            command = [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
+                       "bench.naive.app:app"]
+        else:
+            command = [shutil.which("node") or "/usr/bin/node", "bench/node/server.js"]
+            command += ["--port", str(self.port)]
+        if kind != "node":
+            command += ["-b", f"127.0.0.1:{self.port}"]
+        self.log = open(workdir / f"{kind}-{self.port}.log", "w")
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, preexec_fn=raise_nofile)
+        self._wait()
+        self.pid = self._measured_pid()
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1,
+                                headers={"Connection": "close"}).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.kind} did not start; see {self.log.name}")
+
+    def _measured_pid(self) -> int:
+        """gunicorn's worker (the master only supervises); node's own process."""
+        if self.kind == "node":
+            return self.proc.pid
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        return int(children.split()[0])
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def rss_kib(self) -> float:
+        pages = int(Path(f"/proc/{self.pid}/statm").read_text().split()[1])
+        return pages * PAGE / 1024
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def run_round(kind: str, scenario: str, loadgen_args: dict, workdir: Path) -> dict:
+    """One server, one scenario: the load generator's figures plus the server's."""
+    server = ServerUnderTest(kind, workdir, scenario)
+    try:
+        base_rss = server.rss_kib()
+        marks: dict[str, tuple[float, float]] = {}
+        args = ["node", str(ROOT / "bench/loadgen/loadgen.js"), "--url", server.url,
+                "--room", f"{scenario}-{kind}"]
+        for key, value in loadgen_args.items():
+            args += [f"--{key}", str(value)]
+        loadgen = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, preexec_fn=raise_nofile)
+        rss_connected: list[float] = []
+
+        def watch_markers() -> None:
+            for line in loadgen.stderr:
+                try:
+                    mark = json.loads(line)
+                except ValueError:
+                    continue
+                if "phase" in mark:
+                    marks[mark["phase"]] = (time.monotonic(), server.cpu_seconds())
+                if "connected" in mark:
+                    rss_connected.append(server.rss_kib())
+
+        watcher = threading.Thread(target=watch_markers, daemon=True)
+        watcher.start()
+        out = loadgen.stdout.read()  # the markers are read by the watcher, from stderr
+        loadgen.wait(1800)
+        watcher.join(5)
+        figures = json.loads(out.strip().splitlines()[-1])
+        if "error" in figures:
+            raise RuntimeError(f"{kind} {scenario}: {figures['error']}")
+        if "start" in marks and "end" in marks:
+            wall = marks["end"][0] - marks["start"][0]
+            figures["server_cpu_percent"] = (marks["end"][1] - marks["start"][1]) / wall * 100
+        if rss_connected and figures.get("joined"):
+            figures["rss_per_connection_kib"] = (rss_connected[0] - base_rss) / figures["joined"]
+        figures["server_rss_mib"] = server.rss_kib() / 1024
+        return figures
+    finally:
+        server.stop()
+
+
+def machine() -> str:
+    """The machine the figures were taken on."""
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1048576
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    return (f"{platform.node()}: {model}, {os.cpu_count()} cores, {memory:.0f} GiB, "
+            f"Linux {platform.release()}, Python {platform.python_version()}, Node {node}")
+
+
+REPORTED = {
+    "conn": ["connect_join_s", "rss_per_connection_kib", "dropped", "change_reach_all_ms",
+             "server_cpu_percent", "loadgen_cpu_percent"],
+    "fanout": ["latency_p50_ms", "latency_p99_ms", "server_cpu_percent", "batches_received",
+               "loadgen_cpu_percent"],
+    "converge": ["throughput_per_s", "exact", "server_cpu_percent", "loadgen_cpu_percent"],
+    "polling": ["latency_p50_ms", "latency_p99_ms", "server_cpu_percent", "loadgen_cpu_percent"],
+}
+
+
+def median(values: list) -> object:
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if len(numbers) == len(values) and numbers:
+        return statistics.median(numbers)
+    return values[0] if len(set(map(str, values))) == 1 else "/".join(map(str, values))
+
+
+def table(results: dict, rounds: int, smoke: bool) -> str:
+    lines = []
+    for scenario, by_server in results.items():
+        args = SCENARIOS[scenario][1 if smoke else 0]
+        lines.append(f"\n### {scenario} ({', '.join(f'{k}={v}' for k, v in args.items())}; "
+                     f"median of {rounds})\n")
+        servers = list(by_server)
+        lines.append("| figure | " + " | ".join(servers) + " | chorus/naive | chorus/node |")
+        lines.append("|---|" + "---|" * (len(servers) + 2))
+        for figure in REPORTED[scenario]:
+            row = [median([r.get(figure) for r in by_server[s]]) for s in servers]
+            ratios = []
+            for other in ("naive", "node"):
+                if "chorus" in servers and other in servers:
+                    a, b = row[servers.index("chorus")], row[servers.index(other)]
+                    ok = isinstance(a, (int, float)) and isinstance(b, (int, float)) and b \
+                        and not isinstance(a, bool)
+                    ratios.append(f"{a / b:.2f}" if ok else "")
+                else:
+                    ratios.append("")
+            shown = [f"{v:.1f}" if isinstance(v, float) else str(v) for v in row]
+            lines.append(f"| {figure} | " + " | ".join(shown) + " | " + " | ".join(ratios) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny loads, seconds")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--servers", default=",".join(SERVERS))
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a load generator argument, e.g. --set clients=2000")
+    args = parser.parse_args()
+    scenarios = args.scenarios.split(",")
+    servers = args.servers.split(",")
+    rounds = 1 if args.smoke else args.rounds
+    results: dict[str, dict[str, list[dict]]] = {s: {k: [] for k in servers} for s in scenarios}
+    started = datetime.datetime.now()
+    with tempfile.TemporaryDirectory(prefix="chorus-bench-") as tmp:
+        for scenario in scenarios:
+            full, smoke = SCENARIOS[scenario]
+            overrides = dict(item.split("=", 1) for item in args.set)
+            full, smoke = {**full, **overrides}, {**smoke, **overrides}
+            for round_number in range(rounds):
+                for kind in servers:  # interleaved: every server once per round
+                    figures = run_round(kind, scenario, smoke if args.smoke else full, Path(tmp))
+                    results[scenario][kind].append(figures)
+                    print(f"# {scenario} round {round_number + 1} {kind}: {json.dumps(figures)}",
+                          flush=True)
+    report = (f"# Benchmark run {started:%Y-%m-%d %H:%M}\n\nMachine: {machine()}\n"
+              f"\nCommand: `{' '.join(sys.argv)}`\n" + table(results, rounds, args.smoke) + "\n")
+    print(report)
+    if not args.smoke:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{started:%Y-%m-%d-%H%M}.md").write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
