@@ -1,0 +1,1 @@
+"""A naive Flask-SocketIO server in the tutorial style, speaking the /sync contract."""
