@@ -48,7 +48,7 @@ $(SIO_CLIENT): package.json package-lock.json
 
 system-deps:
 	scripts/need-packages chromium:chromium nginx:nginx redis-server:redis-server \
-		zbarimg:zbar-tools
+		zbarimg:zbar-tools fonts-noto-color-emoji
 
 $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-test.txt

@@ -86,11 +86,13 @@ class Questions:
         frozen_order = self._hashes.hget(f"qa_meta:{room}", "order")
         order = json.loads(frozen_order) if frozen_order else None
         shown, hidden = self._ordered(room, order)
-        listed = shown if presenter else shown[:AUDIENCE_TOP]
-        return {"room": room, "questions": listed, "total": len(shown), "hidden": hidden,
-                "frozen": order is not None}
+        view = {"room": room, "questions": shown if presenter else shown[:AUDIENCE_TOP],
+                "total": len(shown), "hidden": len(hidden), "frozen": order is not None}
+        if presenter:  # so a hidden question can be shown again, even after a reload
+            view["hidden_questions"] = hidden
+        return view
 
-    def _ordered(self, room: str, order: list[str] | None) -> tuple[list[dict], int]:
+    def _ordered(self, room: str, order: list[str] | None) -> tuple[list[dict], list[dict]]:
         votes = self._hashes.hgetall(f"qa_votes:{room}")
         every = [{**json.loads(text), "votes": int(votes.get(qid, 0))}
                  for qid, text in self._hashes.hgetall(f"qa:{room}").items()]
@@ -100,7 +102,7 @@ class Questions:
         else:
             place = {qid: i for i, qid in enumerate(order)}
             shown.sort(key=lambda q: (place.get(q["id"], len(place)), q["at"]))
-        return shown, len(every) - len(shown)
+        return shown, sorted((q for q in every if q["hidden"]), key=lambda q: q["at"])
 
     def _get(self, room: str, question_id: Any) -> dict:
         if not (isinstance(question_id, str) and ID.fullmatch(question_id)):

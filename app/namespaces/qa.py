@@ -26,7 +26,8 @@ class QANamespace(AudienceNamespace):
 
     def view(self, room: str, presenter: bool, listener: Listener) -> dict:
         view = self.questions.view(room, presenter)
-        return {key: view[key] for key in ("questions", "total", "hidden", "frozen")}
+        keys = ("questions", "total", "hidden", "frozen", "hidden_questions")
+        return {key: view[key] for key in keys if key in view}
 
     def on_ask(self, sid: str, data: Any) -> dict:
         """Post a question (``text``, optional ``name``, optional ``id`` for a safe retry)."""

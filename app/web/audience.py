@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import qrcode
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from qrcode.image.svg import SvgPathImage
 
 from app.errors import FORBIDDEN, ChorusError
@@ -29,7 +29,8 @@ def present(room: str):
     return render_template("present.html", room=room, token=token, join_url=url,
                            loopback=is_loopback(url), lan_address=lan_address(),
                            created=bool(request.args.get("created")),
-                           presenter_url=request.url)
+                           presenter_url=url_for("audience.present", room=room, token=token,
+                                                 _external=True))
 
 
 @bp.get("/display/<room>")

@@ -165,6 +165,11 @@ def test_questions_upvotes_moderation_and_order(server, room, clients):
     assert [q["id"] for q in view["questions"]] == [first["id"], second["id"]]
     assert view["hidden"] == 1 and view["questions"][1]["answered"] is True
     assert view["questions"][1]["votes"] == 3
+    assert "hidden_questions" not in view  # the audience is told how many, not which
+    hosted = host.call("join", {"room": name, "token": token})
+    assert [q["id"] for q in hosted["hidden_questions"]] == [spam["id"]]
+    host.call("hide", {"room": name, "id": spam["id"], "hidden": False})  # shown again
+    assert host.call("join", {"room": name, "token": token})["hidden"] == 0
     # someone who joins late sees the questions, and hears of new ones
     late = audience(server, clients, "/qa", name)
     fans[0].call("ask", {"room": name, "text": "And Redis?", "id": "q-redis"})
