@@ -130,6 +130,11 @@ def websocket_driver() -> bool:
 def _init_socketio(app: Flask, manager: RedisManager | None) -> None:
     """Bind Flask-SocketIO; every option here is a choice explained beside it."""
     allow_full_polling_posts(app.config["MAX_PAYLOAD"])
+    if app.config["ASYNC_MODE"] == "gevent" and app.config["LEAN_SOCKETS"]:
+        from app import lean_socket
+
+        lean_socket.LeanSocket.max_backlog = app.config["MAX_BACKLOG"]
+        lean_socket.install()
     socketio.init_app(
         app,
         client_manager=manager,  # None: python-socketio's in-memory manager, one process

@@ -126,6 +126,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PING_TIMEOUT", 20, _count,
             "Seconds without a pong before a client is considered gone."),
     Setting("SEED_DEMO", True, _flag, "Give the `demo` room starting values on first start."),
+    Setting("LEAN_SOCKETS", True, _flag,
+            "One greenlet per connection instead of Engine.IO's three (app/lean_socket.py); "
+            "gevent only."),
+    Setting("MAX_BACKLOG", 1 << 20, _count,
+            "Bytes waiting for one websocket client (or 20,000 packets for a polling client) "
+            "before it is dropped as a client that stopped reading."),
 )
 
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}

@@ -1,0 +1,240 @@
+"""A leaner Engine.IO socket for the gevent server: one greenlet per connection, not three.
+
+python-engineio gives every client a reader greenlet (the request), a writer greenlet (for
+websocket clients) and a greenlet that sleeps until the next ping. An idle greenlet costs about
+8 KiB, so two thirds of a connection's memory was spent waiting. Here:
+
+* pings are sent by one greenlet per server (``Pinger``) that wakes every second and pings the
+  sockets that are due, instead of one sleeping greenlet per socket;
+* a websocket client is written to directly by whoever sends to it (the broadcaster, an ack),
+  with a non-blocking write to its TCP socket. Only when the kernel's buffer is full is the rest
+  kept in a backlog and a short-lived greenlet started to drain it. A client whose backlog
+  passes ``max_backlog`` bytes has stopped reading: it is disconnected (it catches up with
+  ``since`` when it comes back), so it cannot make the server's memory grow without bound.
+
+Polling clients keep Engine.IO's queue (their GET request waits on it), with a cap on its length
+for the same reason. Everything else (handshake, upgrade, timeouts, close) is Engine.IO's own.
+``install`` swaps the class in for the process; create_app calls it in gevent mode only.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket as stdlib_socket
+import time
+from collections import deque
+
+import engineio.socket
+from engineio import packet
+from geventwebsocket.websocket import Header, WebSocket
+
+log = logging.getLogger(__name__)
+
+OPCODE_TEXT, OPCODE_BINARY = WebSocket.OPCODE_TEXT, WebSocket.OPCODE_BINARY
+
+
+class LeanSocket(engineio.socket.Socket):
+    """Engine.IO's socket without the writer and ping greenlets."""
+
+    max_backlog = 1 << 20  # bytes waiting for one websocket client before it is dropped
+    max_queue = 20000  # packets waiting for one polling client (a burst of 1,000 events
+    # brings 1,000 acks and their batches at once) before it is dropped
+
+    def __init__(self, server, sid):
+        self._queue = None  # made on first use: a websocket client never needs one after
+        super().__init__(server, sid)  # the upgrade, and a queue costs ~2.5 KiB
+        self.next_ping = None  # when the Pinger sends the next PING
+        self._raw = None  # the websocket client's TCP socket, once writes go direct
+        self._backlog: deque[bytes] = deque()
+        self._backlog_bytes = 0
+
+    @property
+    def queue(self):
+        if self._queue is None:
+            self._queue = self.server.create_queue()
+        return self._queue
+
+    @queue.setter
+    def queue(self, value):
+        self._queue = None  # Engine.IO's __init__ sets one; made again when needed
+    def schedule_ping(self):
+        """Called at connect and on each PONG: the Pinger sends the next one when due."""
+        if self.last_ping:
+            self.last_ping = None
+            self.next_ping = time.monotonic() + self.server.ping_interval
+            Pinger.for_server(self.server).watch(self)
+
+    def send(self, pkt):
+        if not self.check_ping_timeout():
+            return
+        if self._raw is not None and not self.upgrading:
+            self._write(pkt)
+        elif self.queue.qsize() >= self.max_queue:
+            self._drop(f"{self.max_queue} packets waiting to be polled")
+        else:
+            self.queue.put(pkt)
+
+    def close(self, wait=True, abort=False, reason=None):
+        if self._raw is None:
+            return super().close(wait=wait, abort=abort, reason=reason)
+        if self.closed or self.closing:
+            return
+        self.closing = True
+        self.server._trigger_event("disconnect", self.sid,
+                                   reason or self.server.reason.SERVER_DISCONNECT,
+                                   run_async=False)
+        if not abort:
+            self._write(packet.Packet(packet.CLOSE))
+        self.closed = True
+        self._shut()
+
+    def _websocket_handler(self, ws):
+        """Engine.IO's websocket loop, reading only: writes go straight to the socket."""
+        geventws = getattr(ws, "_sock", None)
+        if not isinstance(geventws, WebSocket):  # not gevent-websocket: Engine.IO's own way
+            return super()._websocket_handler(ws)
+        self._geventws = geventws
+        raw = geventws.handler.socket
+        timeout = self.server.ping_interval + self.server.ping_timeout
+        raw.settimeout(timeout)
+        if self.connected:  # an upgrade from polling: Engine.IO's probe exchange first
+            self.upgrading = True
+            if not self._probe(ws):
+                self.upgrading = False
+                return []
+        self.connected = self.upgraded = True
+        self._raw = raw
+        self.upgrading = False
+        while self._queue is not None and not self._queue.empty():
+            pkt = self._queue.get_nowait()  # what was queued before, in order
+            self._queue.task_done()
+            if pkt is not None:
+                self._write(pkt)
+        self._queue = None
+        while True:
+            try:
+                data = ws.wait()
+            except Exception:
+                break
+            if data is None:
+                break
+            if len(data) > self.server.max_http_buffer_size:
+                break
+            try:
+                self.receive(packet.Packet(encoded_packet=data))
+            except engineio.exceptions.UnknownPacketError:
+                pass
+            except engineio.exceptions.SocketIsClosedError:
+                break
+            except Exception:
+                log.exception("%s: receive error", self.sid)
+                break
+        self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+        return []
+
+    def _probe(self, ws) -> bool:
+        pkt = packet.Packet(encoded_packet=ws.wait())
+        if pkt.packet_type != packet.PING or pkt.data != "probe":
+            return False
+        ws.send(packet.Packet(packet.PONG, data="probe").encode())
+        self.queue.put(packet.Packet(packet.NOOP))  # ends the pending long-poll
+        pkt = packet.Packet(encoded_packet=ws.wait())
+        return pkt.packet_type == packet.UPGRADE
+
+    def _write(self, pkt) -> None:
+        """Frame and write one packet now; what the kernel will not take waits in order."""
+        encoded = pkt.encode()
+        if isinstance(encoded, str):
+            payload, opcode = encoded.encode("utf-8"), OPCODE_TEXT
+        else:
+            payload, opcode = encoded, OPCODE_BINARY
+        frame = bytes(Header.encode_header(True, opcode, b"", len(payload), 0)) + payload
+        if self._backlog:
+            self._hold(frame)
+            return
+        try:
+            sent = self._raw._sock.send(frame)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            self._shut()
+            return
+        if sent < len(frame):
+            self._hold(frame[sent:])
+            self.server.start_background_task(self._drain)
+
+    def _hold(self, rest: bytes) -> None:
+        self._backlog.append(rest)
+        self._backlog_bytes += len(rest)
+        if self._backlog_bytes > self.max_backlog:
+            self._drop(f"{self._backlog_bytes} bytes waiting to be read")
+
+    def _drain(self) -> None:
+        while self._backlog and self._raw is not None:
+            chunk = self._backlog[0]
+            try:
+                self._raw.sendall(chunk)
+            except OSError:
+                self._shut()
+                return
+            if self._backlog and self._backlog[0] is chunk:
+                self._backlog.popleft()
+                self._backlog_bytes -= len(chunk)
+
+    def _drop(self, why: str) -> None:
+        """A client that stopped reading: disconnect it; it rejoins with `since` later."""
+        log.warning("%s: dropped, it stopped reading (%s)", self.sid, why)
+        self._backlog.clear()
+        self._backlog_bytes = 0
+        self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
+
+    def _shut(self) -> None:
+        """End the TCP connection, which ends the reader loop."""
+        raw, self._raw = self._raw, None
+        self._backlog.clear()
+        if raw is not None:
+            try:
+                raw.shutdown(stdlib_socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if not self.closed and self._queue is not None:
+            self._queue.put(None)
+
+
+class Pinger:
+    """One greenlet per Engine.IO server that sends each socket its PING when due."""
+
+    _by_server: dict[int, Pinger] = {}
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.sockets: dict[str, LeanSocket] = {}
+        server.start_background_task(self._run)
+
+    @classmethod
+    def for_server(cls, server) -> Pinger:
+        pinger = cls._by_server.get(id(server))
+        if pinger is None or pinger.server is not server:
+            pinger = cls._by_server[id(server)] = cls(server)
+        return pinger
+
+    def watch(self, sock: LeanSocket) -> None:
+        self.sockets[sock.sid] = sock
+
+    def _run(self) -> None:
+        while True:
+            self.server.sleep(1.0)
+            now = time.monotonic()
+            for sid, sock in list(self.sockets.items()):
+                if sock.closed or sock.closing:
+                    del self.sockets[sid]
+                elif sock.next_ping is not None and sock.next_ping <= now:
+                    sock.next_ping = None
+                    del self.sockets[sid]
+                    sock.last_ping = time.time()
+                    sock.send(packet.Packet(packet.PING))
+
+
+def install() -> None:
+    """Make python-engineio create LeanSockets (process-wide; gevent mode only)."""
+    engineio.socket.Socket = LeanSocket
