@@ -7,6 +7,8 @@
 #   make test       the above plus test packages (chromium and nginx via apt-get where
 #                   missing), then pytest: unit, integration (real gunicorn, real Nginx) and
 #                   browser tests
+#   make bench      the benchmark suite against Chorus, a naive Flask-SocketIO server and a
+#                   Node.js Socket.IO server (bench/; about 25 minutes); BENCH_ARGS=--smoke
 #   make lint       ruff
 #   make clean      remove .venv, node_modules and generated files
 
@@ -15,7 +17,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SIO_CLIENT := static/vendor/socket.io.min.js
 
-.PHONY: run run-nginx run-cluster install test test-deps system-deps lint clean
+.PHONY: run run-nginx run-cluster bench install test test-deps system-deps lint clean
 
 run: install
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
@@ -54,7 +56,15 @@ $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-test.txt
 	touch $@
 
-test-deps: install system-deps $(VENV)/.test
+# The Node.js reference server of the benchmarks (socket.io, pinned in its package-lock.json).
+bench/node/node_modules/.installed: bench/node/package.json bench/node/package-lock.json
+	cd bench/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-deps: install system-deps $(VENV)/.test bench/node/node_modules/.installed
+
+bench: test-deps
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 test: test-deps
 	$(BIN)/ruff check app tests wsgi.py gunicorn.conf.py nginx/render.py
