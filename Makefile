@@ -67,11 +67,11 @@ bench: test-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 test: test-deps
-	$(BIN)/ruff check app tests wsgi.py gunicorn.conf.py nginx/render.py
+	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py chorus_worker.py nginx/render.py
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check app tests wsgi.py gunicorn.conf.py nginx/render.py
+	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py chorus_worker.py nginx/render.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

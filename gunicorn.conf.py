@@ -15,7 +15,9 @@ bind = os.environ.get("CHORUS_BIND", "127.0.0.1:5000")
 
 # gevent-websocket's worker: gevent's pywsgi server with the handler that can upgrade a request
 # to a WebSocket. gunicorn's plain "gevent" worker would serve polling but fail every upgrade.
-worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+# chorus_worker.py subclasses it to refuse oversize websocket messages from the frame header
+# (CHORUS_MAX_MESSAGE) before reading them.
+worker_class = "chorus_worker.GeventWebSocketWorker"
 
 # Exactly one worker. Socket.IO keeps each client's session in the memory of the process that
 # accepted it, and gunicorn does not send a polling client's next request to the same worker.

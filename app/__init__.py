@@ -32,6 +32,7 @@ from app.engine import allow_full_polling_posts
 from app.extensions import socketio
 from app.namespaces.sync import SyncNamespace
 from app.origins import origin_check
+from app.polling_limit import PollingBodyLimit
 from app.presence import Presence
 from app.rooms import Rooms
 from app.seed import seed_demo
@@ -103,6 +104,8 @@ def base_url(config: Mapping[str, Any]) -> str:
 
 def _wrap_wsgi(app: Flask) -> None:
     """Middleware around the Socket.IO middleware that init_app installed."""
+    # Innermost: an oversize polling POST is answered 413 before Engine.IO reads any of it.
+    app.wsgi_app = PollingBodyLimit(app.wsgi_app, app.config["MAX_PAYLOAD"])
     diagnostics = ProxyDiagnostics(app.wsgi_app, sessions=lambda: socketio.server.eio.sockets)
     app.wsgi_app = diagnostics
     app.extensions["chorus.diagnostics"] = diagnostics

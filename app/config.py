@@ -120,8 +120,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_ROOMS", 10000, _count, "Rooms per store."),
     Setting("MAX_ROOMS_PER_CONNECTION", 32, _count, "Rooms one connection may join at once."),
     Setting("MAX_PAYLOAD", 1000000, _count,
-            "Bytes: the largest polling POST or websocket message Engine.IO accepts "
-            "(advertised to clients as `maxPayload`)."),
+            "Bytes: the largest long-polling POST (advertised to clients as `maxPayload`); a "
+            "larger one is answered 413 at once. Keep Nginx's `client_max_body_size` equal."),
+    Setting("MAX_MESSAGE", 65536, _count,
+            "Bytes: the largest websocket message; a larger one is refused from its frame "
+            "header with close code 1009 (chorus_worker.py).", server_only=True),
     Setting("PING_INTERVAL", 25, _count, "Seconds between Engine.IO pings."),
     Setting("PING_TIMEOUT", 20, _count,
             "Seconds without a pong before a client is considered gone."),

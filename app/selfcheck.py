@@ -17,7 +17,10 @@ from werkzeug.utils import import_string
 
 log = logging.getLogger(__name__)
 
-WEBSOCKET_WORKER = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+# The worker gunicorn.conf.py names (gevent-websocket's, with a message-size cap), and the class it
+# extends: any subclass of that one can upgrade requests to WebSocket.
+WEBSOCKET_WORKER = "chorus_worker.GeventWebSocketWorker"
+UPGRADING_WORKER = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 
 
 @dataclass
@@ -76,7 +79,7 @@ def _upgrades(worker_class: str) -> bool:
     """Whether a gunicorn worker class is gevent-websocket's (or a subclass of it)."""
     try:
         cls = import_string(worker_class)
-        base = import_string(WEBSOCKET_WORKER)
+        base = import_string(UPGRADING_WORKER)
     except ImportError:
         return worker_class.endswith("GeventWebSocketWorker")
     return isinstance(cls, type) and issubclass(cls, base)

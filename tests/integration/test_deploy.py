@@ -25,7 +25,7 @@ def test_healthz_reports_how_it_is_served(server):
     body = requests.get(server.url + "/healthz").json()
     assert body["ok"] is True and body["problems"] == []
     assert body["async_mode"] == "gevent"
-    assert body["worker_class"] == "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
+    assert body["worker_class"] == "chorus_worker.GeventWebSocketWorker"
     assert body["workers"] == 1
     assert body["websocket"] is True
     assert body["message_queue"] is None

@@ -1,0 +1,142 @@
+"""gunicorn's worker class for Chorus: gevent-websocket's worker, with a cap on message size.
+
+gevent-websocket reads a whole frame into memory, unmasks it in Python and only then hands it on,
+so a client sending one 20 MiB frame costs the server 20 MiB and seconds of CPU before Engine.IO's
+own size check could run. Here the length in each frame's header is checked first, summed over a
+message's continuation frames, and a message over the cap is refused with close code 1009
+("message too big") before its payload is read.
+
+gunicorn's master imports the worker class before wsgi.py patches anything, so this module sits
+at the top level and imports nothing from app/: only gevent-websocket and gunicorn, which are
+safe to import unpatched. It reads its one setting from the environment itself.
+
+    worker_class = "chorus_worker.GeventWebSocketWorker"      # gunicorn.conf.py
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+
+from geventwebsocket.exceptions import ProtocolError, WebSocketError
+from geventwebsocket.gunicorn.workers import GeventWebSocketWorker as _BaseWorker
+from geventwebsocket.handler import WebSocketHandler
+from geventwebsocket.websocket import Header, WebSocket
+
+# The largest websocket message accepted, in bytes. A value is at most 4 KiB, so a legitimate
+# Socket.IO event is under 5 KiB; a message between that and the cap still reaches the app and
+# gets a `too_large` ack, one over it closes the connection (the client reconnects).
+MAX_MESSAGE = int(os.environ.get("CHORUS_MAX_MESSAGE", str(64 * 1024)))
+CLOSE_TOO_BIG = 1009
+
+log = logging.getLogger("chorus.worker")
+
+
+class MessageTooBig(ProtocolError):
+    """A message whose frame headers announce more bytes than the cap."""
+
+
+class CappedWebSocket(WebSocket):
+    """gevent-websocket's WebSocket, refusing oversize messages from their frame headers.
+
+    gevent-websocket's read_message with one change: each frame's announced length is added to
+    the message's before its payload is read. No new attributes (``__slots__ = ()``), so the
+    handler can give this class to the WebSocket gevent-websocket made."""
+
+    __slots__ = ()
+    max_message = MAX_MESSAGE
+
+    def read_message(self):
+        try:
+            return self._read_capped_message()
+        except MessageTooBig as exc:
+            environ = self.environ or {}
+            log.warning("websocket closed with %d from %s: %s", CLOSE_TOO_BIG,
+                        environ.get("REMOTE_ADDR", "?"), exc)
+            self.close(CLOSE_TOO_BIG, "message too big")
+            return None
+
+    def close(self, code=1000, message=""):
+        """Send a close frame that starts with its status code, as RFC 6455 says; gevent-websocket's
+        own sends only the reason, so a client would never learn why (1009)."""
+        if not self.closed:
+            reason = message.encode() if isinstance(message, str) else bytes(message or b"")
+            try:
+                self.send_frame(struct.pack("!H", code) + reason[:123], self.OPCODE_CLOSE)
+            except WebSocketError:
+                pass  # the peer is gone: closing anyway
+            self.closed = True
+        super().close()  # already marked closed: sends nothing more, releases the stream
+
+    def _read_capped_message(self):
+        opcode = None
+        announced = 0  # bytes of the current message, from the headers read so far
+        message = bytearray()
+        while True:
+            header = Header.decode_header(self.stream)
+            if header.flags:
+                raise ProtocolError("reserved bits set")
+            if header.opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY,
+                                 self.OPCODE_CONTINUATION):
+                announced += header.length
+                if announced > self.max_message:
+                    raise MessageTooBig(
+                        f"message of at least {announced} bytes, over the cap of "
+                        f"{self.max_message} (CHORUS_MAX_MESSAGE)")
+            payload = self._read_payload(header)
+            if header.opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY):
+                if opcode:
+                    raise ProtocolError(f"opcode {header.opcode} inside a fragmented message")
+                self.utf8validator.reset()
+                self.utf8validate_last = (True, True, 0, 0)
+                opcode = header.opcode
+            elif header.opcode == self.OPCODE_CONTINUATION:
+                if not opcode:
+                    raise ProtocolError("continuation frame without a message")
+            elif header.opcode == self.OPCODE_PING:
+                self.handle_ping(header, payload)
+                continue
+            elif header.opcode == self.OPCODE_PONG:
+                self.handle_pong(header, payload)
+                continue
+            elif header.opcode == self.OPCODE_CLOSE:
+                self.handle_close(header, payload)
+                return None
+            else:
+                raise ProtocolError(f"unexpected opcode {header.opcode}")
+            if opcode == self.OPCODE_TEXT:
+                self.validate_utf8(payload)
+            message += payload
+            if header.fin:
+                break
+        if opcode == self.OPCODE_TEXT:
+            self.validate_utf8(message)
+            return self._decode_bytes(message)
+        return message
+
+    def _read_payload(self, header) -> bytes:
+        if not header.length:
+            return b""
+        payload = self.raw_read(header.length)
+        if len(payload) != header.length:
+            raise WebSocketError("Unexpected EOF reading frame payload")
+        return header.unmask_payload(payload) if header.mask else payload
+
+
+class CappedWebSocketHandler(WebSocketHandler):
+    """gevent-websocket's handler, whose websockets are CappedWebSockets."""
+
+    def upgrade_connection(self):
+        # gevent-websocket builds its WebSocket inside this method and offers no hook to choose
+        # the class; the object it made is given the subclass (same slots, one more check).
+        result = super().upgrade_connection()
+        if type(getattr(self, "websocket", None)) is WebSocket:
+            self.websocket.__class__ = CappedWebSocket
+        return result
+
+
+class GeventWebSocketWorker(_BaseWorker):
+    """gevent-websocket's gunicorn worker with the capped handler."""
+
+    wsgi_handler = CappedWebSocketHandler
