@@ -78,6 +78,28 @@ def post_fork(server, worker):
     os.environ["GUNICORN_WORKER_CLASS"] = f"{cls.__module__}.{cls.__qualname__}"
     os.environ["GUNICORN_WORKERS"] = str(server.cfg.workers)
     os.environ["GUNICORN_BIND"] = server.cfg.bind[0] if server.cfg.bind else ""
+    _drain_on_sigterm(worker)
+
+
+def _drain_on_sigterm(worker):
+    """On SIGTERM, run the app's drain (app/connections.py): refuse new events, let those in
+    flight finish, close every connection so clients reconnect elsewhere or after the restart.
+
+    gunicorn gives the application no SIGTERM hook: its worker only sets ``alive = False``, stops
+    accepting within a second and then waits up to graceful_timeout for connections that, being
+    websockets, never end by themselves. The worker's handler is wrapped here, before
+    init_process installs it; the app (``worker.wsgi``) is loaded by then when SIGTERM comes."""
+    stop = worker.handle_exit
+
+    def handle_exit(sig, frame):
+        stop(sig, frame)
+        drain = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("chorus.drain")
+        if drain is not None:
+            import gevent  # the worker runs on gevent; imported here, after its patching
+
+            gevent.spawn(drain)  # out of the signal handler, as gunicorn does for SIGQUIT
+
+    worker.handle_exit = handle_exit
 
 
 def on_starting(server):

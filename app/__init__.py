@@ -16,6 +16,7 @@ from flask import Flask
 from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import wire_json
 from app.audience.wiring import build_audience
 from app.broadcast import Broadcaster
 from app.cluster import Cluster
@@ -27,9 +28,11 @@ from app.config import (
     redacted,
     settings_from_environ,
 )
+from app.connections import ConnectionGate, clients_by_transport
 from app.diagnostics import ProxyDiagnostics
 from app.engine import allow_full_polling_posts
 from app.extensions import socketio
+from app.metrics import Metrics, TimedStore
 from app.namespaces.sync import SyncNamespace
 from app.origins import origin_check
 from app.polling_limit import PollingBodyLimit
@@ -40,6 +43,7 @@ from app.selfcheck import check_serving, log_report, watch_event_loop
 from app.services import Services
 from app.state import Limits, open_store
 from app.state.hashes import open_hashes
+from app.traffic import Traffic
 
 __version__ = "0.1.0"
 
@@ -62,22 +66,34 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         manager = ChorusRedisManager(queue_url)
     _init_socketio(app, manager)
-    _wrap_wsgi(app)
+    metrics = Metrics()
+    traffic = Traffic(app.config["EVENT_RATE"], app.config["EVENT_BURST"])
+    gate = _wrap_wsgi(app, traffic, metrics)
+    app.extensions["chorus.metrics"] = metrics
+    app.extensions["chorus.traffic"] = traffic
+    app.extensions["chorus.drain"] = gate.drain  # run on SIGTERM (gunicorn.conf.py post_fork)
 
     store = open_store(app.config["STORE"], Limits(
         log_size=app.config["LOG_SIZE"], max_keys=app.config["MAX_KEYS"],
         max_rooms=app.config["MAX_ROOMS"], op_ttl=app.config["OP_TTL"]))
     hashes = open_hashes(app.config["STORE"])
     _settle_secret_key(app, hashes)
-    services = _build_services(app, store, hashes, manager)
+    services = _build_services(app, TimedStore(store, metrics.store_seconds), hashes, manager,
+                               traffic, metrics)
     app.extensions["chorus"] = services
+    metrics.watch(clients=lambda: clients_by_transport(socketio.server.eio),
+                  rooms=services.rooms.broadcaster.following,
+                  queue=lambda: manager.connected_to_queue if manager is not None else None,
+                  draining=lambda: traffic.draining)
 
     from app.web import api, audience, health, pages
+    from app.web import metrics as metrics_view
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(audience.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics_view.bp)
 
     if app.config["SEED_DEMO"]:
         seed_demo(services.rooms, services.audience.presenters, base_url(app.config))
@@ -102,10 +118,15 @@ def base_url(config: Mapping[str, Any]) -> str:
     return f"http://{host}:{port}"
 
 
-def _wrap_wsgi(app: Flask) -> None:
+def _wrap_wsgi(app: Flask, traffic: Traffic, metrics: Metrics) -> ConnectionGate:
     """Middleware around the Socket.IO middleware that init_app installed."""
     # Innermost: an oversize polling POST is answered 413 before Engine.IO reads any of it.
     app.wsgi_app = PollingBodyLimit(app.wsgi_app, app.config["MAX_PAYLOAD"])
+    # New Engine.IO sessions: refused while draining or over the per-address cap.
+    gate = ConnectionGate(app.wsgi_app, socketio.server.eio, traffic,
+                          app.config["MAX_CONNECTIONS_PER_ADDRESS"],
+                          on_refused=lambda reason: metrics.refused.labels(reason).inc())
+    app.wsgi_app = gate
     diagnostics = ProxyDiagnostics(app.wsgi_app, sessions=lambda: socketio.server.eio.sockets)
     app.wsgi_app = diagnostics
     app.extensions["chorus.diagnostics"] = diagnostics
@@ -115,6 +136,7 @@ def _wrap_wsgi(app: Flask) -> None:
         # see the client's scheme and address, trusting exactly the proxies that exist.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
                                 x_proto=app.config["PROXIES"])
+    return gate
 
 
 def _settle_secret_key(app: Flask, hashes) -> None:
@@ -137,6 +159,8 @@ def _init_socketio(app: Flask, manager: RedisManager | None) -> None:
         from app import lean_socket
 
         lean_socket.LeanSocket.max_backlog = app.config["MAX_BACKLOG"]
+        lean_socket.LeanSocket.on_drop = staticmethod(
+            lambda: app.extensions["chorus.metrics"].dropped.labels("backlog").inc())
         lean_socket.install()
     socketio.init_app(
         app,
@@ -151,6 +175,7 @@ def _init_socketio(app: Flask, manager: RedisManager | None) -> None:
         ping_timeout=app.config["PING_TIMEOUT"],
         # Our namespaces do not use Flask's session; copying it per event costs time for nothing.
         manage_session=False,
+        json=wire_json,  # the standard library's, answering over-deep payloads (app/wire_json.py)
         logger=False,
         engineio_logger=False,
     )
@@ -159,13 +184,16 @@ def _init_socketio(app: Flask, manager: RedisManager | None) -> None:
     socketio.server.eio.log_message_keys.add("bad-origin")
 
 
-def _build_services(app: Flask, store, hashes, manager: RedisManager | None) -> Services:
+def _build_services(app: Flask, store, hashes, manager: RedisManager | None, traffic: Traffic,
+                    metrics: Metrics) -> Services:
     """Rooms, batches, presence, the cluster link, audience mode and every namespace."""
     def emit(event: str, data: dict, room: str, namespace: str = "/sync",
              everywhere: bool = False) -> None:
         # Local members only, unless ``everywhere``: each process builds its own updates from
         # the shared store, so the message queue carries notices, not states (reactions, which
         # are not stored, are the exception).
+        if event == "changes":
+            metrics.batch_changes.observe(len(data["changes"]))
         socketio.emit(event, data, to=room, namespace=namespace, ignore_queue=not everywhere)
 
     def coalescer_for(interval: float, flush) -> Coalescer:
@@ -191,5 +219,7 @@ def _build_services(app: Flask, store, hashes, manager: RedisManager | None) -> 
         lambda namespace, event, data, room, everywhere: emit(event, data, room, namespace,
                                                               everywhere))
     for namespace in (sync, *audience.namespaces):
+        namespace.traffic = traffic
+        namespace.metrics = metrics
         socketio.on_namespace(namespace)
     return Services(store=store, hashes=hashes, rooms=rooms, sync=sync, audience=audience)

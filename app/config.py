@@ -125,6 +125,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_MESSAGE", 65536, _count,
             "Bytes: the largest websocket message; a larger one is refused from its frame "
             "header with close code 1009 (chorus_worker.py).", server_only=True),
+    Setting("EVENT_RATE", 200.0, _number,
+            "Events a second one connection may send, after its burst; past it the answer is "
+            "`rate_limited` with `retry_after_ms`. 0 turns the limit off."),
+    Setting("EVENT_BURST", 1200, _count,
+            "Events one connection may send at once (an outbox replay, a polling POST of queued "
+            "clicks) before EVENT_RATE applies."),
+    Setting("MAX_CONNECTIONS_PER_ADDRESS", 0, _count,
+            "Open connections one client address may hold (429 past it); 0, the default, is "
+            "no limit, since a hall of phones often shares one NAT address. Loopback is exempt."),
+    Setting("METRICS_ALLOW", ["127.0.0.0/8", "::1/128"], _list,
+            "Comma-separated networks that may read /metrics without a token."),
+    Setting("METRICS_TOKEN", None, _optional_text,
+            "Bearer token that lets any address read /metrics."),
     Setting("PING_INTERVAL", 25, _count, "Seconds between Engine.IO pings."),
     Setting("PING_TIMEOUT", 20, _count,
             "Seconds without a pong before a client is considered gone."),

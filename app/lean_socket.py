@@ -37,6 +37,7 @@ class LeanSocket(engineio.socket.Socket):
     """Engine.IO's socket without the writer and ping greenlets."""
 
     max_backlog = 1 << 20  # bytes waiting for one websocket client before it is dropped
+    on_drop = staticmethod(lambda: None)  # counts drops into /metrics (set by create_app)
     max_queue = 20000  # packets waiting for one polling client (a burst of 1,000 events
     # brings 1,000 acks and their batches at once) before it is dropped
 
@@ -184,6 +185,7 @@ class LeanSocket(engineio.socket.Socket):
     def _drop(self, why: str) -> None:
         """A client that stopped reading: disconnect it; it rejoins with `since` later."""
         log.warning("%s: dropped, it stopped reading (%s)", self.sid, why)
+        self.on_drop()
         self._backlog.clear()
         self._backlog_bytes = 0
         self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)

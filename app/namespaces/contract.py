@@ -10,19 +10,29 @@ into a failure ack, and calls handlers as plain methods ``on_<event>(sid, payloa
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask_socketio import Namespace
 
 from app.errors import ChorusError, bad_request, unavailable
+from app.metrics import Metrics
+from app.traffic import Traffic
+from app.wire_json import UNDECODABLE
 
 log = logging.getLogger(__name__)
 
 
 class ContractNamespace(Namespace):
-    """A namespace whose client events are exactly those named in ``events``."""
+    """A namespace whose client events are exactly those named in ``events``.
+
+    ``traffic`` (app/traffic.py: rate limit, restart drain) and ``metrics`` (app/metrics.py) are
+    given by the app factory; without them every event is admitted and nothing is counted.
+    """
 
     events: frozenset[str] = frozenset()
+    traffic: Traffic | None = None
+    metrics: Metrics | None = None
 
     def trigger_event(self, event: Any, *args: Any) -> Any:
         """Route one event from python-socketio; the return value is the ack sent, if asked."""
@@ -32,16 +42,35 @@ class ContractNamespace(Namespace):
             return self.connected(sid, *args[1:])
         if event == "disconnect" and sid in manager.pending_disconnect.get(self.namespace, ()):
             return self.disconnected(sid, *args[1:])
-        if not isinstance(event, str) or event not in self.events:
-            shown = repr(event)[:70]
-            return bad_request(f"unknown event {shown}; this namespace takes "
-                               f"{', '.join(sorted(self.events))}").ack()
-        payload = args[1:]
-        if len(payload) != 1:
-            return bad_request(f"{event} takes one payload object, got {len(payload)} "
-                               "arguments").ack()
+        if self.metrics is None:
+            return self._answer(sid, event, args[1:])
+        started = time.perf_counter()
+        ack = self._answer(sid, event, args[1:])
+        name = event if isinstance(event, str) and event in self.events else "unknown"
+        self.metrics.events.labels(self.namespace, name).inc()
+        code = "ok" if ack.get("ok") else ack["error"]["code"]
+        self.metrics.acks.labels(self.namespace, code).inc()
+        self.metrics.ack_seconds.labels(self.namespace).observe(time.perf_counter() - started)
+        return ack
+
+    def _answer(self, sid: str, event: Any, payload: tuple) -> dict:
+        """The ack for one event: the handler's, or the refusal that stopped it first."""
         try:
-            return getattr(self, "on_" + event)(sid, payload[0])
+            if self.traffic is not None:
+                self.traffic.admit(self.server.manager.eio_sid_from_sid(sid, self.namespace))
+            if event == UNDECODABLE:
+                raise bad_request("the payload is nested too deeply to decode")
+            if not isinstance(event, str) or event not in self.events:
+                shown = repr(event)[:70]
+                raise bad_request(f"unknown event {shown}; this namespace takes "
+                                  f"{', '.join(sorted(self.events))}")
+            if len(payload) != 1:
+                raise bad_request(f"{event} takes one payload object, got {len(payload)} "
+                                  "arguments")
+            if self.traffic is None:
+                return getattr(self, "on_" + event)(sid, payload[0])
+            with self.traffic.running():
+                return getattr(self, "on_" + event)(sid, payload[0])
         except ChorusError as refusal:
             return refusal.ack()
         except Exception:  # answer, log, keep the connection: never a silent drop

@@ -28,6 +28,8 @@ def healthz():
     problems = list(serving.problems)
     if store_error:
         problems.append(store_error)
+    if current_app.extensions["chorus.traffic"].draining:
+        problems.append("draining: this process is stopping (SIGTERM)")
     body = {
         "ok": not problems,
         "async_mode": serving.async_mode,

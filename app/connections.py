@@ -1,0 +1,137 @@
+"""Engine.IO connections as a whole: who may open one, how many each address holds, and closing
+all of them when the process stops.
+
+``ConnectionGate`` is WSGI middleware in front of Engine.IO (a refused handshake gets a proper
+HTTP status and a JSON body, which Engine.IO's own connect refusal cannot give: it always answers
+401) and listens to Engine.IO's connect and disconnect events to count connections per client
+address. The address is REMOTE_ADDR as ProxyFix left it, so behind Nginx it is the client's, not
+Nginx's. The per-address cap is off by default: a conference hall's phones often share one NAT
+address. Loopback addresses are never capped.
+
+``drain`` is what SIGTERM runs (gunicorn.conf.py wraps the worker's exit handler): refuse new
+events and handshakes, let the events in flight finish (a write is acknowledged only after its
+commit, so nothing acknowledged is lost), then close every Engine.IO connection. Closing at the
+Engine.IO level, not with a Socket.IO disconnect, is what makes socket.io-client and
+python-socketio reconnect by themselves, to another instance or to this one restarted, and
+rejoin with ``since``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from app.traffic import Traffic
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT_WAIT = 3.0  # seconds a drain waits for running event handlers before closing
+
+
+class ConnectionGate:
+    """Admits Engine.IO handshakes and counts open connections per address."""
+
+    def __init__(self, app: Callable, eio: Any, traffic: Traffic, per_address: int,
+                 on_refused: Callable[[str], None] = lambda reason: None,
+                 path: str = "/socket.io/") -> None:
+        self.app = app
+        self.eio = eio
+        self.traffic = traffic
+        self.per_address = per_address
+        self.on_refused = on_refused
+        self.path = path
+        self._address_of: dict[str, str] = {}  # Engine.IO sid -> client address
+        self._open = Counter()  # client address -> open connections
+        connect, disconnect = eio.handlers["connect"], eio.handlers["disconnect"]
+
+        def counted_connect(sid: str, environ: dict, *rest: Any) -> Any:
+            accepted = connect(sid, environ, *rest)
+            if accepted is None or accepted is True:
+                address = environ.get("REMOTE_ADDR", "?")
+                self._address_of[sid] = address
+                self._open[address] += 1
+            return accepted
+
+        def counted_disconnect(sid: str, *rest: Any) -> Any:
+            address = self._address_of.pop(sid, None)
+            if address is not None:
+                self._open[address] -= 1
+                if self._open[address] <= 0:
+                    del self._open[address]
+            return disconnect(sid, *rest)
+
+        eio.on("connect", counted_connect)
+        eio.on("disconnect", counted_disconnect)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith(self.path) and \
+                "sid=" not in environ.get("QUERY_STRING", ""):  # a new Engine.IO session
+            refusal = self._refusal(environ.get("REMOTE_ADDR", "?"))
+            if refusal is not None:
+                status, reason, code, message = refusal
+                self.on_refused(reason)
+                log.warning("connection refused (%s) from %s: %s", reason,
+                            environ.get("REMOTE_ADDR", "?"), message)
+                body = json.dumps({"ok": False, "error": {"code": code,
+                                                          "message": message}}).encode()
+                headers = [("Content-Type", "application/json"),
+                           ("Content-Length", str(len(body)))]
+                if status.startswith("503"):
+                    headers.append(("Retry-After", "1"))
+                start_response(status, headers)
+                return [body]
+        return self.app(environ, start_response)
+
+    def _refusal(self, address: str) -> tuple[str, str, str, str] | None:
+        if self.traffic.draining:
+            return ("503 Service Unavailable", "draining", "unavailable",
+                    "this server is restarting; connect again in a moment")
+        if self.per_address and self._open[address] >= self.per_address and \
+                not _is_loopback(address):
+            return ("429 Too Many Requests", "per_address", "rate_limited",
+                    f"{self.per_address} connections from one address are open already "
+                    "(CHORUS_MAX_CONNECTIONS_PER_ADDRESS)")
+        return None
+
+    def open_connections(self) -> int:
+        return sum(self._open.values())
+
+    def drain(self) -> int:
+        """Stop taking events and connections, let running handlers finish, close everyone.
+        Returns how many connections were closed."""
+        self.traffic.stop_admitting()
+        if not self.traffic.wait_idle(IN_FLIGHT_WAIT):
+            log.warning("drain: %d event(s) still running after %.0f s; closing anyway",
+                        self.traffic.in_flight, IN_FLIGHT_WAIT)
+        sockets = list(self.eio.sockets.items())
+        for sid, sock in sockets:
+            try:
+                # abort: no Engine.IO "close" packet, which python-socketio's client takes for a
+                # deliberate goodbye and does not reconnect after; a dropped transport is
+                # reconnected by every client.
+                sock.close(wait=False, abort=True, reason=self.eio.reason.SERVER_DISCONNECT)
+            except Exception:  # one broken socket must not keep the others open
+                log.exception("drain: closing %s failed", sid)
+            self.eio.sockets.pop(sid, None)
+        log.info("drain: closed %d connection(s) so clients reconnect elsewhere or after the "
+                 "restart", len(sockets))
+        return len(sockets)
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def clients_by_transport(eio: Any) -> dict[str, int]:
+    """Open Engine.IO connections of this process, by current transport."""
+    counts = {"websocket": 0, "polling": 0}
+    for sock in list(eio.sockets.values()):
+        counts["websocket" if sock.upgraded else "polling"] += 1
+    return counts

@@ -1,0 +1,104 @@
+"""What an operator watches: counters and histograms in Prometheus's format, served at /metrics.
+
+Each app has its own registry (tests build many apps in one process; prometheus_client's global
+registry would refuse the second). Counts that already live somewhere (open connections, rooms
+followed, the message queue's link) are read at scrape time by ``LiveCollector`` rather than kept
+twice; everything else is counted where it happens: events and acks in
+app/namespaces/contract.py, batch sizes where batches are emitted, store calls through
+``TimedStore``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    """The app's instruments, all in ``registry``."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.events = Counter("chorus_events", "Client events received, by namespace and event "
+                              "(names outside the namespace's contract count as 'unknown').",
+                              ["namespace", "event"], registry=r)
+        self.acks = Counter("chorus_acks", "Acks sent, by namespace and result: ok, or the "
+                            "contract's error code.", ["namespace", "code"], registry=r)
+        self.ack_seconds = Histogram("chorus_ack_seconds", "Time from an event's arrival to its "
+                                     "ack being ready.", ["namespace"], buckets=LATENCY_BUCKETS,
+                                     registry=r)
+        self.batch_changes = Histogram("chorus_batch_changes", "Changes per `changes` batch sent "
+                                       "to a room.", buckets=(1, 2, 5, 10, 20, 50, 100, 256, 1000),
+                                       registry=r)
+        self.store_seconds = Histogram("chorus_store_seconds", "Time of one store call, by "
+                                       "operation.", ["operation"], buckets=LATENCY_BUCKETS,
+                                       registry=r)
+        self.refused = Counter("chorus_refused_connections", "Connections refused, by reason "
+                               "(origin, per_address, draining).", ["reason"], registry=r)
+        self.dropped = Counter("chorus_dropped_clients", "Clients dropped by the server, by "
+                               "reason (backlog: stopped reading; draining: restart).",
+                               ["reason"], registry=r)
+
+    def watch(self, **readers: Callable[[], Any]) -> None:
+        """Gauges read at scrape time; see LiveCollector for the readers it takes."""
+        self.registry.register(LiveCollector(**readers))
+
+
+class LiveCollector:
+    """Gauges computed when Prometheus scrapes, from the objects that hold them."""
+
+    def __init__(self, clients: Callable[[], dict[str, int]], rooms: Callable[[], int],
+                 queue: Callable[[], bool | None], draining: Callable[[], bool]) -> None:
+        self.clients = clients
+        self.rooms = rooms
+        self.queue = queue
+        self.draining = draining
+
+    def describe(self) -> list:
+        return []  # computed on collect only; nothing to check at registration
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        clients = GaugeMetricFamily("chorus_clients", "Open Engine.IO connections in this "
+                                    "process, by transport.", labels=["transport"])
+        for transport, count in sorted(self.clients().items()):
+            clients.add_metric([transport], count)
+        yield clients
+        yield GaugeMetricFamily("chorus_rooms", "Rooms with members in this process.",
+                                value=self.rooms())
+        queue = self.queue()
+        if queue is not None:
+            yield GaugeMetricFamily("chorus_message_queue_up", "1 while this process is "
+                                    "subscribed to the Redis message queue, else 0.",
+                                    value=1 if queue else 0)
+        yield GaugeMetricFamily("chorus_draining", "1 once this process is stopping (SIGTERM).",
+                                value=1 if self.draining() else 0)
+
+
+class TimedStore:
+    """A store whose calls are timed into ``chorus_store_seconds``; everything else passes."""
+
+    def __init__(self, store: Any, histogram: Histogram) -> None:
+        self._store = store
+        self._timers = {name: histogram.labels(name)
+                        for name in ("join_state", "changes_after", "apply")}
+
+    def join_state(self, *args: Any, **kwargs: Any) -> Any:
+        with self._timers["join_state"].time():
+            return self._store.join_state(*args, **kwargs)
+
+    def changes_after(self, *args: Any, **kwargs: Any) -> Any:
+        with self._timers["changes_after"].time():
+            return self._store.changes_after(*args, **kwargs)
+
+    def apply(self, *args: Any, **kwargs: Any) -> Any:
+        with self._timers["apply"].time():
+            return self._store.apply(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)

@@ -1,0 +1,61 @@
+"""What every client event passes through before its handler: the per-connection rate limit, the
+refusal while the server drains for a restart, and the count of events in flight.
+
+One Traffic is shared by every namespace of an app (ContractNamespace asks it). The limit is a
+token bucket per Engine.IO connection: a burst large enough for an outbox replay or a polling POST
+of a thousand queued clicks, then a steady rate, past which the answer is ``rate_limited`` with
+``retry_after_ms`` and the connection stays open.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from app.errors import unavailable
+from app.ratelimit import RateLimit
+
+
+class Traffic:
+    """Admission of client events: ``admit`` raises the refusal, ``running`` counts in-flight."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] | None = None) -> None:
+        self.limit = RateLimit(rate, burst, what="events on this connection",
+                               **({"clock": clock} if clock else {})) if rate > 0 else None
+        self.draining = False
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def admit(self, connection: str) -> None:
+        """Raise the refusal for one more event on ``connection``, if any."""
+        if self.draining:
+            raise unavailable("the server is restarting: retry in a moment (you will be "
+                              "reconnected)")
+        if self.limit is not None:
+            self.limit.take(connection)
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Count one event handler in flight while the block runs."""
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                if not self._in_flight:
+                    self._idle.notify_all()
+
+    def stop_admitting(self) -> None:
+        self.draining = True
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no handler runs (at most ``timeout`` s); True when none does."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
