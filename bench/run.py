@@ -75,7 +75,7 @@ class ServerUnderTest:
         env = {**os.environ, "CHORUS_LOG_LEVEL": "warning", "CHORUS_SEED_DEMO": "0"}
         if kind == "chorus":
             # converge runs Chorus on its default SQLite store; the references are in memory
-            store = f"sqlite:///{workdir}/bench.db" if scenario == "converge" else "memory://"
+            store = f"sqlite:///{workdir}/bench-{self.port}.db" if scenario == "converge" else "memory://"
             env["CHORUS_STORE"] = store
             command = [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
         elif kind == "naive":
