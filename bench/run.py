@@ -75,8 +75,8 @@ class ServerUnderTest:
         env = {**os.environ, "CHORUS_LOG_LEVEL": "warning", "CHORUS_SEED_DEMO": "0"}
         if kind == "chorus":
             # converge runs Chorus on its default SQLite store; the references are in memory
-            store = f"sqlite:///{workdir}/bench-{self.port}.db" if scenario == "converge" else "memory://"
-            env["CHORUS_STORE"] = store
+            fresh_file = f"sqlite:///{workdir}/bench-{self.port}.db"
+            env["CHORUS_STORE"] = fresh_file if scenario == "converge" else "memory://"
             command = [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
         elif kind == "naive":
             command = [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py",
