@@ -17,10 +17,16 @@ from flask_socketio import Namespace
 
 from app.errors import ChorusError, bad_request, unavailable
 from app.metrics import Metrics
+from app.ratelimit import RateLimit
 from app.traffic import Traffic
 from app.wire_json import UNDECODABLE
 
 log = logging.getLogger(__name__)
+
+# Refusals an operator wants to see (someone pushing past a limit or a permission), logged at
+# most once a minute per connection and code so that a flood does not flood the log too.
+LOGGED_REFUSALS = frozenset({"rate_limited", "forbidden", "too_large"})
+_refusal_log = RateLimit(rate=1 / 60, burst=1, what="log lines")
 
 
 class ContractNamespace(Namespace):
@@ -72,10 +78,17 @@ class ContractNamespace(Namespace):
             with self.traffic.running():
                 return getattr(self, "on_" + event)(sid, payload[0])
         except ChorusError as refusal:
+            if refusal.code in LOGGED_REFUSALS and _refusal_log.wait_ms((sid, refusal.code)) == 0:
+                log.info("%s %s refused (%s) for client %s: %s", self.namespace, event,
+                         refusal.code, self.describe(sid), refusal.message)
             return refusal.ack()
         except Exception:  # answer, log, keep the connection: never a silent drop
             log.exception("%s %s from %s failed", self.namespace, event, sid)
             return unavailable("the server failed to handle this event").ack()
+
+    def describe(self, sid: str) -> str:
+        """Who ``sid`` is, for log lines; namespaces that know a client id say it."""
+        return sid
 
     def connected(self, sid: str, environ: dict, auth: Any = None) -> bool | None:
         """A real connection arrived; subclasses accept it or raise ConnectionRefusedError."""

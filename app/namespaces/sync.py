@@ -6,6 +6,7 @@ and ``presence`` events are sent by the broadcaster and the presence registry, n
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -15,6 +16,8 @@ from app.errors import ChorusError
 from app.namespaces.contract import ContractNamespace
 from app.protocol import parse_auth, parse_join, parse_leave
 from app.rooms import Member, Rooms
+
+log = logging.getLogger(__name__)
 
 
 class SyncNamespace(ContractNamespace):
@@ -42,13 +45,24 @@ class SyncNamespace(ContractNamespace):
         """Take a closed connection out of every room it was in."""
         member = self.members.pop(sid, None)
         if member is not None:
+            if member.rooms:
+                log.info("/sync client %s left %s (%s)", member.client,
+                         ",".join(sorted(member.rooms)), reason or "disconnected")
             self.rooms.leave_all(member)
+
+    def describe(self, sid: str) -> str:
+        member = self.members.get(sid)
+        return member.client if member is not None else sid
 
     def on_join(self, sid: str, data: Any) -> dict:
         """Join a room; the ack carries its values, or the changes since ``since``."""
-        return self.rooms.join(self._member(sid), parse_join(data),
-                               enter=lambda room: self.enter_room(sid, room),
-                               exit_=lambda room: self.leave_room(sid, room))
+        member = self._member(sid)
+        ack = self.rooms.join(member, parse_join(data),
+                              enter=lambda room: self.enter_room(sid, room),
+                              exit_=lambda room: self.leave_room(sid, room))
+        log.info("/sync client %s joined %s (%s members)", member.client, ack["room"],
+                 ack["members"])
+        return ack
 
     def on_leave(self, sid: str, data: Any) -> dict:
         """Leave a room; idempotent."""
