@@ -83,21 +83,36 @@ def post_fork(server, worker):
 
 def _drain_on_sigterm(worker):
     """On SIGTERM, run the app's drain (app/connections.py): refuse new events, let those in
-    flight finish, close every connection so clients reconnect elsewhere or after the restart.
+    flight finish, drop every connection so clients reconnect elsewhere or after the restart,
+    then end the worker.
 
     gunicorn gives the application no SIGTERM hook: its worker only sets ``alive = False``, stops
     accepting within a second and then waits up to graceful_timeout for connections that, being
-    websockets, never end by themselves. The worker's handler is wrapped here, before
-    init_process installs it; the app (``worker.wsgi``) is loaded by then when SIGTERM comes."""
+    websockets or idle keep-alives, never end by themselves. The worker's handler is wrapped
+    here, before init_process installs it; the app (``worker.wsgi``) is loaded by then."""
     stop = worker.handle_exit
+    import greenlet  # (gevent's own dependency) the worker's main greenlet is this one
+
+    main = greenlet.getcurrent()
 
     def handle_exit(sig, frame):
         stop(sig, frame)
-        drain = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("chorus.drain")
-        if drain is not None:
-            import gevent  # the worker runs on gevent; imported here, after its patching
+        extensions = getattr(getattr(worker, "wsgi", None), "extensions", {})
+        if "chorus.drain" not in extensions:
+            return
+        extensions["chorus.traffic"].stop_admitting()  # at once: no event starts after this
+        import gevent  # the worker runs on gevent; imported here, after its patching
 
-            gevent.spawn(drain)  # out of the signal handler, as gunicorn does for SIGQUIT
+        def drain_then_exit():
+            extensions["chorus.drain"]()
+            gevent.sleep(0.5)  # the last answers (acks, refusals) leave the socket buffers
+            # Every acknowledged write is committed and nothing runs: what is left are idle
+            # keep-alive connections, which would hold the exit for graceful_timeout. The
+            # worker's main greenlet leaves its loop as on any exit (gunicorn logs "Worker
+            # exiting" and runs worker_exit).
+            main.throw(SystemExit(0))
+
+        gevent.spawn(drain_then_exit)  # out of the signal handler, as gunicorn does for SIGQUIT
 
     worker.handle_exit = handle_exit
 

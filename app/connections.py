@@ -81,9 +81,15 @@ class ConnectionGate:
                 headers = [("Content-Type", "application/json"),
                            ("Content-Length", str(len(body)))]
                 if status.startswith("503"):
-                    headers.append(("Retry-After", "1"))
+                    headers += [("Retry-After", "1"), ("Connection", "close")]
                 start_response(status, headers)
                 return [body]
+        if self.traffic.draining:  # every answer closes its connection: nothing is kept alive
+            def closing_start_response(status, headers, exc_info=None):
+                headers = [(k, v) for k, v in headers if k.lower() != "connection"]
+                return start_response(status, [*headers, ("Connection", "close")], exc_info)
+
+            return self.app(environ, closing_start_response)
         return self.app(environ, start_response)
 
     def _refusal(self, address: str) -> tuple[str, str, str, str] | None:

@@ -67,8 +67,12 @@ def render_site(cluster: bool, listen: int, apps: list[str], static: Path,
     text = _replace(text, "listen 80;", f"listen 127.0.0.1:{listen};", 1)
     text = _replace(text, "/srv/chorus/static/", f"{static}/")
     if cluster:
-        servers = "".join(f"    server {app};\n" for app in apps)
-        text, n = re.subn(r"(    server 127\.0\.0\.1:\d+;\n)+", servers, text)
+        lines = re.search(r"(    server 127\.0\.0\.1:\d+([^;\n]*);\n)+", text)
+        if lines is None:
+            raise SystemExit("render.py: the upstream's server lines were not found")
+        params = lines.group(2)  # max_fails=... fail_timeout=..., kept for every --app
+        servers = "".join(f"    server {app}{params};\n" for app in apps)
+        text, n = re.subn(r"(    server 127\.0\.0\.1:\d+[^;\n]*;\n)+", servers, text)
         if n != 1:
             raise SystemExit("render.py: the upstream's server lines were not found")
     else:
