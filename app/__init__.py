@@ -119,23 +119,29 @@ def base_url(config: Mapping[str, Any]) -> str:
 
 
 def _wrap_wsgi(app: Flask, traffic: Traffic, metrics: Metrics) -> ConnectionGate:
-    """Middleware around the Socket.IO middleware that init_app installed."""
+    """Middleware around the Socket.IO middleware that init_app installed.
+
+    Each layer is installed as its bound ``__call__``, not as the object. A websocket's
+    greenlet sleeps inside every layer for the life of the connection, and gevent keeps a copy
+    of that greenlet's C stack: Python 3.11 runs a call to a function or bound method in the
+    same C frame, while calling an object goes through C and adds about 0.8 KiB to each
+    connection's stack (bench/RESULTS.md, "flat middleware").
+    """
     # Innermost: an oversize polling POST is answered 413 before Engine.IO reads any of it.
-    app.wsgi_app = PollingBodyLimit(app.wsgi_app, app.config["MAX_PAYLOAD"])
+    app.wsgi_app = PollingBodyLimit(app.wsgi_app.__call__, app.config["MAX_PAYLOAD"]).__call__
     # New Engine.IO sessions: refused while draining or over the per-address cap.
     gate = ConnectionGate(app.wsgi_app, socketio.server.eio, traffic,
                           app.config["MAX_CONNECTIONS_PER_ADDRESS"],
                           on_refused=lambda reason: metrics.refused.labels(reason).inc())
-    app.wsgi_app = gate
-    diagnostics = ProxyDiagnostics(app.wsgi_app, sessions=lambda: socketio.server.eio.sockets)
-    app.wsgi_app = diagnostics
+    diagnostics = ProxyDiagnostics(gate.__call__, sessions=lambda: socketio.server.eio.sockets)
+    app.wsgi_app = diagnostics.__call__
     app.extensions["chorus.diagnostics"] = diagnostics
     if app.config["PROXIES"]:
         # After init_app, which replaced app.wsgi_app with the Socket.IO middleware: ProxyFix
         # must wrap that (outermost), so Engine.IO's origin check, the diagnostics and the logs
         # see the client's scheme and address, trusting exactly the proxies that exist.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"],
-                                x_proto=app.config["PROXIES"])
+                                x_proto=app.config["PROXIES"]).__call__
     return gate
 
 

@@ -46,26 +46,27 @@ class ConnectionGate:
         self.path = path
         self._address_of: dict[str, str] = {}  # Engine.IO sid -> client address
         self._open = Counter()  # client address -> open connections
-        connect, disconnect = eio.handlers["connect"], eio.handlers["disconnect"]
+        if per_address:  # counted only when capped: nothing kept per connection otherwise
+            connect, disconnect = eio.handlers["connect"], eio.handlers["disconnect"]
 
-        def counted_connect(sid: str, environ: dict, *rest: Any) -> Any:
-            accepted = connect(sid, environ, *rest)
-            if accepted is None or accepted is True:
-                address = environ.get("REMOTE_ADDR", "?")
-                self._address_of[sid] = address
-                self._open[address] += 1
-            return accepted
+            def counted_connect(sid: str, environ: dict, *rest: Any) -> Any:
+                accepted = connect(sid, environ, *rest)
+                if accepted is None or accepted is True:
+                    address = environ.get("REMOTE_ADDR", "?")
+                    self._address_of[sid] = address
+                    self._open[address] += 1
+                return accepted
 
-        def counted_disconnect(sid: str, *rest: Any) -> Any:
-            address = self._address_of.pop(sid, None)
-            if address is not None:
-                self._open[address] -= 1
-                if self._open[address] <= 0:
-                    del self._open[address]
-            return disconnect(sid, *rest)
+            def counted_disconnect(sid: str, *rest: Any) -> Any:
+                address = self._address_of.pop(sid, None)
+                if address is not None:
+                    self._open[address] -= 1
+                    if self._open[address] <= 0:
+                        del self._open[address]
+                return disconnect(sid, *rest)
 
-        eio.on("connect", counted_connect)
-        eio.on("disconnect", counted_disconnect)
+            eio.on("connect", counted_connect)
+            eio.on("disconnect", counted_disconnect)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith(self.path) and \
@@ -102,9 +103,6 @@ class ConnectionGate:
                     f"{self.per_address} connections from one address are open already "
                     "(CHORUS_MAX_CONNECTIONS_PER_ADDRESS)")
         return None
-
-    def open_connections(self) -> int:
-        return sum(self._open.values())
 
     def drain(self) -> int:
         """Stop taking events and connections, let running handlers finish, close everyone.

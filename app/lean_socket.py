@@ -89,6 +89,16 @@ class LeanSocket(engineio.socket.Socket):
         self.closed = True
         self._shut()
 
+    def _upgrade_websocket(self, environ, start_response):
+        """Engine.IO's, calling the websocket wrapper's bound ``__call__``: the connection's
+        greenlet then sleeps one C frame shallower (see _wrap_wsgi in app/__init__.py)."""
+        if self.upgraded:
+            raise OSError("Socket has been upgraded already")
+        if self.server._async["websocket"] is None:
+            return self.server._bad_request()
+        ws = self.server._async["websocket"](self._websocket_handler, self.server)
+        return ws.__call__(environ, start_response)
+
     def _websocket_handler(self, ws):
         """Engine.IO's websocket loop, reading only: writes go straight to the socket."""
         geventws = getattr(ws, "_sock", None)

@@ -16,15 +16,22 @@ from app.errors import RATE_LIMITED, ChorusError
 
 
 class RateLimit:
-    """``burst`` actions at once, then ``rate`` per second, per key."""
+    """``burst`` actions at once, then ``rate`` per second, per key.
+
+    Kept as one float per key (the generic cell rate algorithm, equivalent to a token bucket):
+    the time at which the key's bucket would be full again. A key whose bucket is full needs no
+    entry at all, so thousands of quiet connections cost nothing here.
+    """
 
     def __init__(self, rate: float, burst: int, what: str = "requests",
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
         self.burst = burst
         self.what = what
+        self._interval = 1.0 / rate  # seconds one action adds
+        self._tolerance = burst * self._interval  # how far ahead of now a bucket may run
         self._clock = clock
-        self._buckets: dict[Hashable, tuple[float, float]] = {}  # key -> (tokens, at)
+        self._full_at: dict[Hashable, float] = {}  # key -> when its bucket is full again
         self._lock = threading.Lock()
         self._swept = clock()
 
@@ -32,14 +39,13 @@ class RateLimit:
         """Take one token for ``key``: 0 when allowed, else milliseconds until one is free."""
         now = self._clock()
         with self._lock:
-            tokens, at = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - at) * self.rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, now)
+            full_at = max(self._full_at.get(key, now), now) + self._interval
+            excess = full_at - now - self._tolerance
+            if excess <= 1e-9:
+                self._full_at[key] = full_at
                 self._sweep(now)
                 return 0
-            self._buckets[key] = (tokens, now)
-            return max(1, math.ceil((1 - tokens) / self.rate * 1000))
+            return max(1, math.ceil(excess * 1000))
 
     def take(self, key: Hashable) -> None:
         """Take one token or raise ``rate_limited`` with ``retry_after_ms``."""
@@ -49,10 +55,10 @@ class RateLimit:
                               retry_after_ms=wait)
 
     def _sweep(self, now: float) -> None:
-        full_after = self.burst / self.rate
-        if now - self._swept < full_after:
+        """Forget keys whose buckets are full again, at most once per ``burst / rate``."""
+        if now - self._swept < self._tolerance:
             return
         self._swept = now
-        for key, (_, at) in list(self._buckets.items()):
-            if now - at > full_after:
-                del self._buckets[key]
+        for key, full_at in list(self._full_at.items()):
+            if full_at <= now:
+                del self._full_at[key]
