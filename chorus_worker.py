@@ -30,6 +30,7 @@ from geventwebsocket.websocket import Header, WebSocket
 # gets a `too_large` ack, one over it closes the connection (the client reconnects).
 MAX_MESSAGE = int(os.environ.get("CHORUS_MAX_MESSAGE", str(64 * 1024)))
 CLOSE_TOO_BIG = 1009
+READ_BUFFER = 2048  # bytes of request read ahead per connection (pywsgi: 8192)
 
 log = logging.getLogger("chorus.worker")
 
@@ -195,6 +196,13 @@ class RequestHeaders:
 class CappedWebSocketHandler(WebSocketHandler):
     """gevent-websocket's handler, whose websockets are CappedWebSockets and whose request
     headers are read by RequestHeaders."""
+
+    def __init__(self, sock, address, server, rfile=None):
+        # pywsgi's read buffer is 8 KiB per connection, held for a websocket's whole life;
+        # requests and websocket frames here are small, so a smaller one costs no extra reads.
+        if rfile is None:
+            rfile = sock.makefile("rb", READ_BUFFER)
+        super().__init__(sock, address, server, rfile)
 
     def MessageClass(self, *args):  # noqa: N802 - pywsgi's name
         return RequestHeaders(*args)
