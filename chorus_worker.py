@@ -207,6 +207,23 @@ class CappedWebSocketHandler(WebSocketHandler):
     def MessageClass(self, *args):  # noqa: N802 - pywsgi's name
         return RequestHeaders(*args)
 
+    def upgrade_websocket(self):
+        """Let the app refuse a handshake (another site's origin, a restart, too many
+        connections) with a real HTTP status before gevent-websocket answers 101. The app
+        offers the check as ``extensions["chorus.websocket_admission"]``: duck-typed, since
+        this module imports nothing from app/."""
+        if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            extensions = getattr(self.application, "extensions", None) or {}
+            admission = extensions.get("chorus.websocket_admission")
+            refusal = admission(self.environ) if admission is not None else None
+            if refusal is not None:
+                status, body = refusal
+                self.start_response(status, [("Content-Type", "application/json"),
+                                             ("Content-Length", str(len(body))),
+                                             ("Connection", "close")])
+                return [body]
+        return super().upgrade_websocket()
+
     def upgrade_connection(self):
         # gevent-websocket builds its WebSocket inside this method and offers no hook to choose
         # the class; the object it made is given the subclass (same slots, one more check).

@@ -132,7 +132,10 @@ def _wrap_wsgi(app: Flask, traffic: Traffic, metrics: Metrics) -> ConnectionGate
     # New Engine.IO sessions: refused while draining or over the per-address cap.
     gate = ConnectionGate(app.wsgi_app, socketio.server.eio, traffic,
                           app.config["MAX_CONNECTIONS_PER_ADDRESS"],
-                          on_refused=lambda reason: metrics.refused.labels(reason).inc())
+                          on_refused=lambda reason: metrics.refused.labels(reason).inc(),
+                          origin_allowed=origin_check(app.config["ALLOWED_ORIGINS"]),
+                          proxies=app.config["PROXIES"])
+    app.extensions["chorus.websocket_admission"] = gate.admit_websocket  # chorus_worker.py
     diagnostics = ProxyDiagnostics(gate.__call__, sessions=lambda: socketio.server.eio.sockets)
     app.wsgi_app = diagnostics.__call__
     app.extensions["chorus.diagnostics"] = diagnostics

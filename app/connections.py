@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from werkzeug.middleware.proxy_fix import ProxyFix
+
 from app.traffic import Traffic
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,11 @@ class ConnectionGate:
 
     def __init__(self, app: Callable, eio: Any, traffic: Traffic, per_address: int,
                  on_refused: Callable[[str], None] = lambda reason: None,
-                 path: str = "/socket.io/") -> None:
+                 origin_allowed: Callable[[str, dict], bool] = lambda origin, environ: True,
+                 proxies: int = 0, path: str = "/socket.io/") -> None:
         self.app = app
+        self.origin_allowed = origin_allowed
+        self.proxies = proxies
         self.eio = eio
         self.traffic = traffic
         self.per_address = per_address
@@ -93,6 +98,34 @@ class ConnectionGate:
             return self.app(environ, closing_start_response)
         return self.app(environ, start_response)
 
+    def admit_websocket(self, environ: dict) -> tuple[str, bytes] | None:
+        """Refuse a WebSocket handshake before it is answered 101, or None to go on.
+
+        gevent-websocket answers the upgrade before the app sees the request, so Engine.IO's
+        origin check and this gate could only close a socket already open. chorus_worker.py
+        asks here first (``app.extensions["chorus.websocket_admission"]``), with the environ as
+        the server read it: ProxyFix's view is made on a copy, as the app will see it."""
+        if not environ.get("PATH_INFO", "").startswith(self.path):
+            return None
+        seen = dict(environ)
+        if self.proxies:
+            ProxyFix(lambda e, s: seen.update(e) or [], x_for=self.proxies,
+                     x_proto=self.proxies)(dict(environ), lambda *a: None)
+        origin = seen.get("HTTP_ORIGIN")
+        if origin and not self.origin_allowed(origin, seen):
+            self.on_refused("origin")
+            return _json_refusal("403 Forbidden", "forbidden",
+                                 f"origin {origin[:100]} may not connect to this server")
+        if "sid=" not in seen.get("QUERY_STRING", ""):
+            refusal = self._refusal(seen.get("REMOTE_ADDR", "?"))
+            if refusal is not None:
+                status, reason, code, message = refusal
+                self.on_refused(reason)
+                log.warning("websocket refused (%s) from %s: %s", reason,
+                            seen.get("REMOTE_ADDR", "?"), message)
+                return _json_refusal(status, code, message)
+        return None
+
     def _refusal(self, address: str) -> tuple[str, str, str, str] | None:
         if self.traffic.draining:
             return ("503 Service Unavailable", "draining", "unavailable",
@@ -124,6 +157,10 @@ class ConnectionGate:
         log.info("drain: closed %d connection(s) so clients reconnect elsewhere or after the "
                  "restart", len(sockets))
         return len(sockets)
+
+
+def _json_refusal(status: str, code: str, message: str) -> tuple[str, bytes]:
+    return status, json.dumps({"ok": False, "error": {"code": code, "message": message}}).encode()
 
 
 def _is_loopback(address: str) -> bool:
