@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -75,8 +76,8 @@ class ConnectionGate:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith(self.path) and \
-                "sid=" not in environ.get("QUERY_STRING", ""):  # a new Engine.IO session
-            refusal = self._refusal(environ.get("REMOTE_ADDR", "?"))
+                not _has_sid(environ):  # a new Engine.IO session
+            refusal = self._refusal(environ)
             if refusal is not None:
                 status, reason, code, message = refusal
                 self.on_refused(reason)
@@ -112,12 +113,16 @@ class ConnectionGate:
             ProxyFix(lambda e, s: seen.update(e) or [], x_for=self.proxies,
                      x_proto=self.proxies)(dict(environ), lambda *a: None)
         origin = seen.get("HTTP_ORIGIN")
-        if origin and not self.origin_allowed(origin, seen):
+        try:
+            allowed = not origin or self.origin_allowed(origin, seen)
+        except ValueError:  # an Origin that is not a URL
+            allowed = False
+        if not allowed:
             self.on_refused("origin")
             return _json_refusal("403 Forbidden", "forbidden",
                                  f"origin {origin[:100]} may not connect to this server")
-        if "sid=" not in seen.get("QUERY_STRING", ""):
-            refusal = self._refusal(seen.get("REMOTE_ADDR", "?"))
+        if not _has_sid(seen):
+            refusal = self._refusal(seen)
             if refusal is not None:
                 status, reason, code, message = refusal
                 self.on_refused(reason)
@@ -126,12 +131,13 @@ class ConnectionGate:
                 return _json_refusal(status, code, message)
         return None
 
-    def _refusal(self, address: str) -> tuple[str, str, str, str] | None:
+    def _refusal(self, environ: dict) -> tuple[str, str, str, str] | None:
+        address = environ.get("REMOTE_ADDR", "?")
         if self.traffic.draining:
             return ("503 Service Unavailable", "draining", "unavailable",
                     "this server is restarting; connect again in a moment")
         if self.per_address and self._open[address] >= self.per_address and \
-                not _is_loopback(address):
+                not _is_local(environ):
             return ("429 Too Many Requests", "per_address", "rate_limited",
                     f"{self.per_address} connections from one address are open already "
                     "(CHORUS_MAX_CONNECTIONS_PER_ADDRESS)")
@@ -159,8 +165,25 @@ class ConnectionGate:
         return len(sockets)
 
 
+_SID = re.compile(r"(?:^|&)sid=")
+
+
+def _has_sid(environ: dict) -> bool:
+    """Whether a request belongs to an existing Engine.IO session (a ``sid`` parameter, as
+    Engine.IO parses the query; not merely the text "sid=" anywhere in it)."""
+    return _SID.search(environ.get("QUERY_STRING", "")) is not None
+
+
 def _json_refusal(status: str, code: str, message: str) -> tuple[str, bytes]:
     return status, json.dumps({"ok": False, "error": {"code": code, "message": message}}).encode()
+
+
+def _is_local(environ: dict) -> bool:
+    """A loopback client: both the address ProxyFix gave and the real peer (a client reaching
+    gunicorn's port directly cannot claim 127.0.0.1 in X-Forwarded-For)."""
+    peer = environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
+    return all(_is_loopback(a) for a in {environ.get("REMOTE_ADDR", ""), peer or ""} if a) \
+        and bool(environ.get("REMOTE_ADDR"))
 
 
 def _is_loopback(address: str) -> bool:

@@ -37,7 +37,10 @@ def origin_check(allowed: list[str]) -> Callable[[str, dict], bool]:
 
 def _hint(origin: str, environ: dict) -> str:
     """The likeliest fix for a refused origin, from what the request shows."""
-    page = urlsplit(origin)
+    try:
+        page = urlsplit(origin)
+    except ValueError:
+        return "the Origin header is not a URL"
     if page.netloc == environ.get("HTTP_HOST"):
         return ("same host, other scheme: behind a TLS proxy, send X-Forwarded-Proto and set "
                 "CHORUS_PROXIES=1")

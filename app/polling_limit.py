@@ -44,7 +44,11 @@ class PollingBodyLimit:
             if length > self.cap:
                 return self._too_large(environ, start_response, f"{length} bytes")
             return self.app(environ, start_response)
-        # No Content-Length (chunked): read what the cap allows, and one byte more to tell.
+        if environ.get("HTTP_TRANSFER_ENCODING", "").lower() != "chunked" or \
+                not environ.get("wsgi.input_terminated"):
+            # No body framing the server can end (no length, not chunked): nothing to read.
+            return self.app(environ, start_response)
+        # Chunked: read what the cap allows, and one byte more to tell.
         body = environ["wsgi.input"].read(self.cap + 1)
         if len(body) > self.cap:
             return self._too_large(environ, start_response, "a chunked body")
@@ -82,6 +86,8 @@ class _AnswerThenLinger:
     def close(self) -> None:
         if self.stream is None:
             return
+        if hasattr(self.stream, "send_100_continue_enabled"):
+            self.stream.send_100_continue_enabled = False  # the answer was a 413, not 100
         try:
             with gevent.Timeout(LINGER_SECONDS, False):
                 while self.stream.read(65536):

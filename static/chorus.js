@@ -10,6 +10,8 @@
 // "presence" {members}, "status" {status, transport, rtt}, "rejected" {event, payload, error}.
 
 const CLIENT_KEY = "chorus.client";
+const MAX_VALUE_BYTES = 4096; // the contract's limit on a value, as compact UTF-8 JSON
+const jsonBytes = (value) => new TextEncoder().encode(JSON.stringify(value) ?? "").length;
 const ACK_TIMEOUT_MS = 10000;
 const PROBE_EVERY_MS = 10000;
 
@@ -137,6 +139,13 @@ export class SyncRoom extends EventTarget {
 
   write(event, payload) {
     const entry = { event, payload: { ...payload, op: randomId(20) } };
+    if ("value" in payload && jsonBytes(payload.value) > MAX_VALUE_BYTES) {
+      // Refused here, not queued: the server would answer too_large (or, past its websocket
+      // message cap, close the connection), and a queued write would be sent again forever.
+      queueMicrotask(() => this.onAck(entry, { ok: false, error: {
+        code: "too_large", message: `value is over ${MAX_VALUE_BYTES} bytes as JSON` } }));
+      return entry.payload.op;
+    }
     this.outbox.add(entry);
     this.send(entry);
     return entry.payload.op;

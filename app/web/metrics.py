@@ -19,7 +19,13 @@ bp = Blueprint("metrics", __name__)
 
 @bp.get("/metrics")
 def metrics():
-    if not _allowed(request.remote_addr or "", request.headers.get("Authorization", "")):
+    # Both the peer and the address ProxyFix took from X-Forwarded-For must be allowed: a
+    # client reaching gunicorn's port directly cannot claim to be 127.0.0.1, and a client
+    # coming through a local Nginx is judged by its own address.
+    peer = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
+    addresses = {request.remote_addr or "", peer or request.remote_addr or ""}
+    token = request.headers.get("Authorization", "")
+    if not (_token_ok(token) or all(_network_ok(address) for address in addresses)):
         return jsonify({"ok": False, "error": {
             "code": "forbidden",
             "message": "/metrics is readable from CHORUS_METRICS_ALLOW networks, or with "
@@ -28,11 +34,13 @@ def metrics():
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-def _allowed(address: str, authorization: str) -> bool:
+def _token_ok(authorization: str) -> bool:
     token = current_app.config["METRICS_TOKEN"]
-    if token and authorization.startswith("Bearer ") and \
-            hmac.compare_digest(authorization[7:].strip().encode(), token.encode()):
-        return True
+    return bool(token) and authorization.startswith("Bearer ") and \
+        hmac.compare_digest(authorization[7:].strip().encode(), token.encode())
+
+
+def _network_ok(address: str) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

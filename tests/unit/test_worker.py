@@ -14,7 +14,7 @@ REQUESTS = [
     b"Host: a\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\nX-Forwarded-For: 1.2.3.4"
     b"\r\n\r\nbody after the blank line",
     b"Host: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    b"host: lower\r\nX-Folded: one\r\n two\r\nHOST: second\r\n\r\n",
+    b"host: lower\r\nX-Other: one\r\nHOST: second\r\n\r\n",
     b"\r\n",
 ]
 
@@ -48,6 +48,15 @@ def test_deleting_a_header_removes_every_line_of_it():
 
 @pytest.mark.parametrize("raw, status", [
     (b"Host: a\r\nno colon here\r\n\r\n", "Invalid header line"),
+    # request smuggling shapes: a proxy and this server would frame the body differently
+    (b"Transfer-Encoding : chunked\r\nContent-Length: 38\r\n\r\n", "Invalid header line"),
+    (b"Host: a\r\nX-Folded: one\r\n two\r\n\r\n", "Invalid header line"),
+    (b" leading: space\r\n\r\n", "Invalid header line"),
+    (b"Content-Length: 5\r\nContent-Length: 6\r\n\r\n", "Repeated Content-Length or "
+                                                         "Transfer-Encoding"),
+    (b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+     "Both Content-Length and Transfer-Encoding"),
+    (b"Transfer-Encoding: gzip, chunked\r\n\r\n", "Unsupported Transfer-Encoding"),
     (b"X: " + b"y" * 70000 + b"\r\n\r\n", "Line too long"),
     (b"".join(b"X-%d: y\r\n" % i for i in range(101)) + b"\r\n", "Too many headers"),
 ])
