@@ -16,7 +16,6 @@ from flask import Flask
 from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import wire_json
 from app.audience.wiring import build_audience
 from app.broadcast import Broadcaster
 from app.cluster import Cluster
@@ -35,6 +34,7 @@ from app.extensions import socketio
 from app.metrics import Metrics, TimedStore
 from app.namespaces.sync import SyncNamespace
 from app.origins import origin_check
+from app.packets import ChorusPacket
 from app.polling_limit import PollingBodyLimit
 from app.presence import Presence
 from app.rooms import Rooms
@@ -184,7 +184,8 @@ def _init_socketio(app: Flask, manager: RedisManager | None) -> None:
         ping_timeout=app.config["PING_TIMEOUT"],
         # Our namespaces do not use Flask's session; copying it per event costs time for nothing.
         manage_session=False,
-        json=wire_json,  # the standard library's, answering over-deep payloads (app/wire_json.py)
+        # Undecodable events are answered bad_request rather than dropped (app/packets.py).
+        serializer=ChorusPacket,
         logger=False,
         engineio_logger=False,
     )

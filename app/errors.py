@@ -41,6 +41,8 @@ class ChorusError(Exception):
         """The failure ack: ``{"ok": false, "error": {"code", "message"}, ...extra}``."""
         body: dict[str, Any] = {"ok": False, "error": {"code": self.code, "message": self.message}}
         body.update(self.extra)
+        if "retry_after_ms" in self.extra:  # "a rate_limited error also carries": in both places
+            body["error"]["retry_after_ms"] = self.extra["retry_after_ms"]
         return body
 
     @property

@@ -25,6 +25,7 @@ import time
 from collections import deque
 
 import engineio.socket
+import gevent
 from engineio import packet
 from geventwebsocket.websocket import Header, WebSocket
 
@@ -48,6 +49,7 @@ class LeanSocket(engineio.socket.Socket):
         self._raw = None  # the websocket client's TCP socket, once writes go direct
         self._backlog: deque[bytes] = deque()
         self._backlog_bytes = 0
+        self._drainer = None  # the greenlet writing the backlog, while there is one
 
     @property
     def queue(self):
@@ -129,6 +131,9 @@ class LeanSocket(engineio.socket.Socket):
                 break
             if data is None:
                 break
+            # Let other connections run between two messages: a client that sent 20,000
+            # events at once must not hold every other client up until they are all handled.
+            self.server.sleep(0)
             if len(data) > self.server.max_http_buffer_size:
                 break
             try:
@@ -172,15 +177,24 @@ class LeanSocket(engineio.socket.Socket):
             return
         if sent < len(frame):
             self._hold(frame[sent:])
-            self.server.start_background_task(self._drain)
+            if self._raw is not None and self._drainer is None:
+                self._drainer = self.server.start_background_task(self._drain)
 
     def _hold(self, rest: bytes) -> None:
         self._backlog.append(rest)
         self._backlog_bytes += len(rest)
-        if self._backlog_bytes > self.max_backlog:
+        # Over the bound with more than one frame waiting: frames pile up, the client stopped
+        # reading. One large frame alone (a big join answer) is a client still being served.
+        if self._backlog_bytes > self.max_backlog and len(self._backlog) > 1:
             self._drop(f"{self._backlog_bytes} bytes waiting to be read")
 
     def _drain(self) -> None:
+        try:
+            self._drain_backlog()
+        finally:
+            self._drainer = None
+
+    def _drain_backlog(self) -> None:
         while self._backlog and self._raw is not None:
             chunk = self._backlog[0]
             try:
@@ -204,6 +218,11 @@ class LeanSocket(engineio.socket.Socket):
         """End the TCP connection, which ends the reader loop."""
         raw, self._raw = self._raw, None
         self._backlog.clear()
+        drainer = self._drainer
+        if drainer is not None and drainer is not gevent.getcurrent():
+            # It waits on this socket's file descriptor: it must be gone before the handler
+            # closes that descriptor, or libev aborts the worker on the stale watcher.
+            drainer.kill(block=True)
         if raw is not None:
             try:
                 raw.shutdown(stdlib_socket.SHUT_RDWR)

@@ -17,9 +17,9 @@ from flask_socketio import Namespace
 
 from app.errors import ChorusError, bad_request, unavailable
 from app.metrics import Metrics
+from app.packets import UNDECODABLE
 from app.ratelimit import RateLimit
 from app.traffic import Traffic
-from app.wire_json import UNDECODABLE
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,9 @@ class ContractNamespace(Namespace):
             if self.traffic is not None:
                 self.traffic.admit(self.server.manager.eio_sid_from_sid(sid, self.namespace))
             if event == UNDECODABLE:
-                raise bad_request("the payload is nested too deeply to decode")
+                raise bad_request("the event could not be decoded: it must be a JSON array of "
+                                  "the event name and one payload (no nesting thousands deep, "
+                                  "no number of more than 4300 digits)")
             if not isinstance(event, str) or event not in self.events:
                 shown = repr(event)[:70]
                 raise bad_request(f"unknown event {shown}; this namespace takes "
