@@ -221,6 +221,12 @@ class CappedWebSocketHandler(WebSocketHandler):
     def MessageClass(self, *args):  # noqa: N802 - pywsgi's name
         return RequestHeaders(*args)
 
+    def log_request(self):
+        # gevent-websocket formats every request's log line, then its logger drops it unless
+        # CHORUS_ACCESS_LOG is on: format only when it will be written.
+        if self.logger.isEnabledFor(logging.INFO):
+            super().log_request()
+
     def upgrade_websocket(self):
         """Let the app refuse a handshake (another site's origin, a restart, too many
         connections) with a real HTTP status before gevent-websocket answers 101. The app
