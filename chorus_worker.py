@@ -137,12 +137,13 @@ class RequestHeaders:
     ``status``, deleting a header), with http.client's limits on line length and count, and
     stricter than either about what could frame a body two ways."""
 
-    __slots__ = ("headers", "status")
+    __slots__ = ("headers", "status", "_values")
     MAX_LINE = 65536
     MAX_HEADERS = 100
 
     def __init__(self, rfile, *_ignored) -> None:
         self.headers: list[str] = []  # "Name: value\r\n", as sent
+        self._values: dict[str, str] = {}  # lowercased name -> first value: pywsgi asks ~7 times
         self.status = ""  # pywsgi answers 400 when this is not empty
         framing: list[str] = []  # the Content-Length and Transfer-Encoding lines, lowercased
         while True:
@@ -156,26 +157,24 @@ class RequestHeaders:
                 self.status = "Too many headers"
                 return
             text = line.decode("iso-8859-1")
-            name, colon, _ = text.partition(":")
+            name, colon, value = text.partition(":")
             # RFC 9112: a field name is a token, with nothing between it and the colon, and
             # folded continuation lines are refused. Leniency here is what request smuggling
             # feeds on: pywsgi and a proxy in front would frame the body differently.
             if not colon or not _TOKEN.fullmatch(name):
                 self.status = "Invalid header line"
                 return
-            if name.lower() in ("content-length", "transfer-encoding"):
+            key = name.lower()
+            if key in ("content-length", "transfer-encoding"):
                 framing.append(text.lower())
             self.headers.append(text)
-        self.status = _framing_problem(framing)
+            self._values.setdefault(key, value.strip())
+        if framing:
+            self.status = _framing_problem(framing)
 
     def get(self, name: str, default=None):
         """The value of header ``name`` (any case), the first if it is repeated."""
-        wanted = name.lower()
-        for line in self.headers:
-            key, _, value = line.partition(":")
-            if key.lower() == wanted:
-                return value.strip()
-        return default
+        return self._values.get(name.lower(), default)
 
     getheader = get
 
@@ -187,6 +186,7 @@ class RequestHeaders:
         wanted = name.lower()
         self.headers = [line for line in self.headers
                         if line.partition(":")[0].lower() != wanted]
+        self._values.pop(wanted, None)
 
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -218,8 +218,7 @@ class CappedWebSocketHandler(WebSocketHandler):
             rfile = sock.makefile("rb", READ_BUFFER)
         super().__init__(sock, address, server, rfile)
 
-    def MessageClass(self, *args):  # noqa: N802 - pywsgi's name
-        return RequestHeaders(*args)
+    MessageClass = RequestHeaders  # pywsgi calls self.MessageClass(rfile, 0)
 
     def log_request(self):
         # gevent-websocket formats every request's log line, then its logger drops it unless

@@ -168,6 +168,7 @@ def _init_socketio(app: Flask, manager: RedisManager | None) -> None:
         from app import lean_socket
 
         lean_socket.LeanSocket.max_backlog = app.config["MAX_BACKLOG"]
+        lean_socket.LeanSocket.min_poll_interval = app.config["POLL_INTERVAL"]
         lean_socket.LeanSocket.on_drop = staticmethod(
             lambda: app.extensions["chorus.metrics"].dropped.labels("backlog").inc())
         lean_socket.install()

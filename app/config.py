@@ -110,6 +110,10 @@ SETTINGS: tuple[Setting, ...] = (
             "`https://chorus.example.org`)."),
     Setting("TICK", 0.05, _number,
             "Seconds: the most a change waits to be batched with others in its room."),
+    Setting("POLL_INTERVAL", 0.1, _number,
+            "Seconds: the least time between two answers to one long-polling client; what "
+            "arrives meanwhile goes out together (fewer requests for the client and the server). "
+            "0 answers at once. Needs `CHORUS_LEAN_SOCKETS`."),
     Setting("PRESENCE_INTERVAL", 0.5, _number,
             "Seconds: the least time between two `presence` events of one room."),
     Setting("LOG_SIZE", 1000, _count,

@@ -64,7 +64,9 @@ class ProxyDiagnostics:
             self._note("websocket_without_upgrade")
         found = _SID.search(query)  # a regular expression: parse_qs cost 7% of a poll's CPU
         if found:
-            sid = unquote(found.group(1))
+            sid = found.group(1)
+            if "%" in sid:  # Engine.IO's sids are URL-safe; unquote only what needs it
+                sid = unquote(sid)
             if sid and sid not in self.sessions():
                 self._note("unknown_session")
 

@@ -13,7 +13,10 @@ websocket clients) and a greenlet that sleeps until the next ping. An idle green
   ``since`` when it comes back), so it cannot make the server's memory grow without bound.
 
 Polling clients keep Engine.IO's queue (their GET request waits on it), with a cap on its length
-for the same reason. Everything else (handshake, upgrade, timeouts, close) is Engine.IO's own.
+for the same reason, and are answered at most every ``min_poll_interval``: each answer costs
+the client a new request (a round trip over a phone's Wi-Fi) and the server a request's work,
+which is most of what a polling client costs; what arrives in between goes out in one answer.
+Everything else (handshake, upgrade, timeouts, close) is Engine.IO's own.
 ``install`` swaps the class in for the process; create_app calls it in gevent mode only.
 """
 
@@ -41,6 +44,8 @@ class LeanSocket(engineio.socket.Socket):
     on_drop = staticmethod(lambda: None)  # counts drops into /metrics (set by create_app)
     max_queue = 20000  # packets waiting for one polling client (a burst of 1,000 events
     # brings 1,000 acks and their batches at once) before it is dropped
+    min_poll_interval = 0.1  # seconds between two answers to one polling client (set by
+    # create_app from CHORUS_POLL_INTERVAL)
 
     def __init__(self, server, sid):
         self._queue = None  # made on first use: a websocket client never needs one after
@@ -50,6 +55,7 @@ class LeanSocket(engineio.socket.Socket):
         self._backlog: deque[bytes] = deque()
         self._backlog_bytes = 0
         self._drainer = None  # the greenlet writing the backlog, while there is one
+        self._answered = 0.0  # when a polling client's last GET was answered
 
     @property
     def queue(self):
@@ -66,6 +72,17 @@ class LeanSocket(engineio.socket.Socket):
             self.last_ping = None
             self.next_ping = time.monotonic() + self.server.ping_interval
             Pinger.for_server(self.server).watch(self)
+
+    def poll(self):
+        """Engine.IO's wait for packets to send to a polling client, answering it at most every
+        ``min_poll_interval``: a batch that arrives sooner waits for the rest to join it."""
+        rest = self._answered + self.min_poll_interval - time.monotonic()
+        if rest > 0:
+            self.server.sleep(rest)
+        try:
+            return super().poll()
+        finally:
+            self._answered = time.monotonic()
 
     def send(self, pkt):
         if not self.check_ping_timeout():

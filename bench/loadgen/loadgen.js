@@ -8,12 +8,14 @@
 //   total), with --transport websocket|polling.
 "use strict";
 
+const http = require("http");
 const { io } = require("socket.io-client");
 
 function parseArgs(argv) {
   const args = {
     url: "http://127.0.0.1:5000", scenario: "conn", clients: 100, transport: "websocket",
     hold: 30, rate: 100, seconds: 10, each: 50, room: "bench", concurrency: 200, timeout: 120,
+    keepalive: 1, part: 0, parts: 1,
   };
   for (let i = 2; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
@@ -65,6 +67,11 @@ class Client {
       const socket = io(`${args.url}/sync`, {
         transports: [args.transport], reconnection: false, forceNew: true,
         auth: { client: `b${process.pid}x${this.id}` }, timeout: 60000,
+        // Over polling, each client keeps its HTTP connections open between requests, as a
+        // browser does (Node's client opens a new one per request unless given an agent).
+        // --keepalive 0 measures the other case.
+        agent: args.transport === "polling" && args.keepalive
+          ? new http.Agent({ keepAlive: true, maxSockets: 2 }) : false,
       });
       this.socket = socket;
       const fail = (err) => reject(err);
@@ -167,35 +174,60 @@ async function scenarioConn() {
            dropped: joined - alive, change_reach_all_ms: reachMs };
 }
 
+// With --parts P the fanout's receivers are spread over P processes (this one is --part k),
+// so that one Node.js process parsing every delivery is not what is measured. Part 0 also
+// runs the writer. Each part says {"ready": true} on stderr once connected and starts on a
+// line on stdin; bench/run.py merges the parts' latency histograms.
+function goSignal() {
+  return new Promise((resolve) => process.stdin.once("data", () => resolve()));
+}
+
 async function scenarioFanout() {
-  const { clients, failed, seconds } = await connectAll(args.clients);
+  const share = Math.floor(args.clients / args.parts) +
+    (args.part < args.clients % args.parts ? 1 : 0);
+  const { clients, failed, seconds } = await connectAll(share);
   for (const client of clients) client.latencies = [];
-  const writer = await new Client(args.clients + 1);
-  await writer.connect();
+  let writer = null;
+  if (args.part === 0) {
+    writer = new Client(args.clients + 1);
+    await writer.connect();
+  }
+  if (args.parts > 1) {
+    process.stderr.write(JSON.stringify({ ready: true }) + "\n");
+    await goSignal();
+  }
   const interval = 1000 / args.rate;
   const total = Math.round(args.rate * args.seconds);
+  const last = total - 1;
   phase("start");
   const started = now();
   const acks = [];
-  for (let i = 0; i < total; i += 1) {
-    const due = started + i * interval;
-    const wait = due - now();
-    if (wait > 0) await sleep(wait);
-    acks.push(writer.send("set", { key: "tick", value: { t: wall(), i } }));
+  if (writer) {
+    for (let i = 0; i < total; i += 1) {
+      const due = started + i * interval;
+      const wait = due - now();
+      if (wait > 0) await sleep(wait);
+      acks.push(writer.send("set", { key: "tick", value: { t: wall(), i } }));
+    }
   }
   const answered = await Promise.all(acks);
-  const last = total - 1;
-  await waitAll(clients, "tick", (v) => v && v.i === last, 30000);
+  const patience = 30000 + (writer ? 0 : args.seconds * 1000); // the other parts wait from the start
+  await waitAll(clients, "tick", (v) => v && v.i === last, patience);
   phase("end");
   const latencies = clients.flatMap((c) => c.latencies).sort((a, b) => a - b);
+  const histogram = {}; // 0.1 ms bins, for merging the parts
+  for (const ms of latencies) {
+    const bin = Math.max(0, Math.round(ms * 10));
+    histogram[bin] = (histogram[bin] || 0) + 1;
+  }
   const batches = clients.reduce((sum, c) => sum + c.received, 0);
   clients.forEach((c) => c.close());
-  writer.close();
+  if (writer) writer.close();
   return {
-    clients: clients.length, failed, connect_join_s: seconds, sent: total,
+    clients: clients.length, failed, connect_join_s: seconds, sent: writer ? total : 0,
     acked_ok: answered.filter((a) => a && a.ok).length, batches_received: batches,
     latency_p50_ms: percentile(latencies, 50), latency_p99_ms: percentile(latencies, 99),
-    duration_s: (now() - started) / 1000,
+    latency_histogram_01ms: histogram, duration_s: (now() - started) / 1000,
   };
 }
 
@@ -238,9 +270,10 @@ async function main() {
   figures.loadgen_cpu_percent = typeof phaseCpu === "number" ? phaseCpu
     : ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100;
   figures.loadgen_rss_mb = process.memoryUsage().rss / 1048576;
+  // Exit once the line is written: a pipe takes 64 KiB at a time, and a latency histogram
+  // can be larger while bench/run.py is still reading another part.
   process.stdout.write(JSON.stringify({ scenario: args.scenario, transport: args.transport,
-                                        ...figures }) + "\n");
-  setTimeout(() => process.exit(0), 200);
+                                        ...figures }) + "\n", () => process.exit(0));
 }
 
 main().catch((err) => {
