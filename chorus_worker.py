@@ -143,7 +143,7 @@ class RequestHeaders:
 
     def __init__(self, rfile, *_ignored) -> None:
         self.headers: list[str] = []  # "Name: value\r\n", as sent
-        self._values: dict[str, str] = {}  # lowercased name -> first value: pywsgi asks ~7 times
+        self._values: dict[str, str] = {}  # the headers pywsgi asks for, each a few times
         self.status = ""  # pywsgi answers 400 when this is not empty
         framing: list[str] = []  # the Content-Length and Transfer-Encoding lines, lowercased
         while True:
@@ -168,13 +168,21 @@ class RequestHeaders:
             if key in ("content-length", "transfer-encoding"):
                 framing.append(text.lower())
             self.headers.append(text)
-            self._values.setdefault(key, value.strip())
+            if key in _ASKED and key not in self._values:
+                self._values[key] = value.strip()
         if framing:
             self.status = _framing_problem(framing)
 
     def get(self, name: str, default=None):
         """The value of header ``name`` (any case), the first if it is repeated."""
-        return self._values.get(name.lower(), default)
+        wanted = name.lower()
+        if wanted in _ASKED:
+            return self._values.get(wanted, default)
+        for line in self.headers:
+            key, _, value = line.partition(":")
+            if key.lower() == wanted:
+                return value.strip()
+        return default
 
     getheader = get
 
@@ -189,6 +197,10 @@ class RequestHeaders:
         self._values.pop(wanted, None)
 
 
+# The headers pywsgi and gevent-websocket read, several times a request: kept in a small map.
+# (A websocket connection keeps its request's headers for its whole life, so not all of them.)
+_ASKED = frozenset(("connection", "content-length", "content-type", "transfer-encoding",
+                    "upgrade"))
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 

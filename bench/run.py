@@ -265,10 +265,11 @@ def median(values: list) -> object:
     return values[0] if len(set(map(str, values))) == 1 else "/".join(map(str, values))
 
 
-def table(results: dict, rounds: int, smoke: bool) -> str:
+def table(results: dict, rounds: int, used: dict[str, dict]) -> str:
+    """The medians of every scenario, with the load generator arguments it ran with."""
     lines = []
     for scenario, by_server in results.items():
-        args = SCENARIOS[scenario][1 if smoke else 0]
+        args = used[scenario]
         lines.append(f"\n### {scenario} ({', '.join(f'{k}={v}' for k, v in args.items())}; "
                      f"median of {rounds})\n")
         servers = list(by_server)
@@ -305,11 +306,13 @@ def main() -> int:
     rounds = 1 if args.smoke else args.rounds
     results: dict[str, dict[str, list[dict]]] = {s: {k: [] for k in servers} for s in scenarios}
     started = datetime.datetime.now()
+    used: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="chorus-bench-") as tmp:
         for scenario in scenarios:
             full, smoke = SCENARIOS[scenario]
             overrides = dict(item.split("=", 1) for item in args.set)
             full, smoke = {**full, **overrides}, {**smoke, **overrides}
+            used[scenario] = smoke if args.smoke else full
             for round_number in range(rounds):
                 for kind in servers:  # interleaved: every server once per round
                     figures = run_round(kind, scenario, smoke if args.smoke else full, Path(tmp))
@@ -317,7 +320,7 @@ def main() -> int:
                     print(f"# {scenario} round {round_number + 1} {kind}: {json.dumps(figures)}",
                           flush=True)
     report = (f"# Benchmark run {started:%Y-%m-%d %H:%M}\n\nMachine: {machine()}\n"
-              f"\nCommand: `{' '.join(sys.argv)}`\n" + table(results, rounds, args.smoke) + "\n")
+              f"\nCommand: `{' '.join(sys.argv)}`\n" + table(results, rounds, used) + "\n")
     print(report)
     if not args.smoke:
         args.out.mkdir(parents=True, exist_ok=True)

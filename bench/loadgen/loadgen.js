@@ -15,7 +15,7 @@ function parseArgs(argv) {
   const args = {
     url: "http://127.0.0.1:5000", scenario: "conn", clients: 100, transport: "websocket",
     hold: 30, rate: 100, seconds: 10, each: 50, room: "bench", concurrency: 200, timeout: 120,
-    keepalive: 1, part: 0, parts: 1,
+    keepalive: 1, part: 0, parts: 1, deadline: 180,
   };
   for (let i = 2; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
@@ -113,13 +113,16 @@ class Client {
   }
 }
 
+// Connects `count` clients, `concurrency` at a time; starts no new one after `deadline` seconds
+// (a server that slows down with every join must not keep the run going for an hour).
 async function connectAll(count) {
   const clients = [];
   const started = now();
+  const giveUp = started + args.deadline * 1000;
   let next = 0;
   let failed = 0;
   async function worker() {
-    while (next < count) {
+    while (next < count && now() < giveUp) {
       const client = new Client(next++);
       try {
         await client.connect();
@@ -130,7 +133,8 @@ async function connectAll(count) {
     }
   }
   await Promise.all(Array.from({ length: Math.min(args.concurrency, count) }, worker));
-  return { clients, failed, seconds: (now() - started) / 1000 };
+  const unfinished = count - next;
+  return { clients, failed, unfinished, seconds: unfinished ? null : (now() - started) / 1000 };
 }
 
 // Resolves when every client holds `value` for `key`; returns the time taken in ms.
@@ -158,10 +162,14 @@ function waitAll(clients, key, predicate, timeoutMs) {
 
 async function scenarioConn() {
   phase("start");
-  const { clients, failed, seconds } = await connectAll(args.clients);
+  const { clients, failed, unfinished, seconds } = await connectAll(args.clients);
   phase("end");
   process.stderr.write(JSON.stringify({ connected: clients.length }) + "\n");
   const joined = clients.length;
+  if (unfinished) { // gave up: no hold, no change, only how far it got
+    clients.forEach((c) => c.close());
+    return { connect_join_s: `>${args.deadline}`, joined, failed, unfinished };
+  }
   await sleep(args.hold * 1000); // through at least one ping cycle
   const alive = clients.filter((c) => c.socket.connected && c.disconnects === 0).length;
   const writer = clients[0];
