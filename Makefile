@@ -8,7 +8,7 @@
 #                   missing), then pytest: unit, integration (real gunicorn, real Nginx) and
 #                   browser tests
 #   make bench      the benchmark suite against Chorus, a naive Flask-SocketIO server and a
-#                   Node.js Socket.IO server (bench/; about 25 minutes); BENCH_ARGS=--smoke
+#                   Node.js Socket.IO server (bench/; about 50 minutes); BENCH_ARGS=--smoke
 #   make lint       ruff
 #   make clean      remove .venv, node_modules and generated files
 
