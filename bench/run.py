@@ -203,12 +203,11 @@ def merge_parts(reports: list[dict]) -> dict:
     """One round's figures from the load generator's parts: counts add up, latencies come from
     the merged histograms, and the load generator's CPU is its busiest part's (a saturated
     part is what the rule about the load generator's CPU is about)."""
-    figures = dict(reports[0])
     histogram: dict[int, int] = {}
     for report in reports:
         for bin_, count in report.pop("latency_histogram_01ms", {}).items():
             histogram[int(bin_)] = histogram.get(int(bin_), 0) + count
-    figures.pop("latency_histogram_01ms", None)
+    figures = dict(reports[0])
     if len(reports) == 1:
         return figures
     for key in ("clients", "failed", "batches_received"):

@@ -20,9 +20,7 @@ def test_a_polling_client_is_answered_at_most_every_poll_interval(server):
     reader = RawPolling(server.url)
     writer = SyncClient(server.url, "websocket").connect()
     try:
-        ack_id, text = reader.packet("join", {"room": room})
-        reader.post(text)
-        assert reader.acks([ack_id])[ack_id]["ok"]
+        assert reader.call("join", {"room": room})["ok"]
         writer.join(room)
 
         def write() -> None:  # 60 changes a second: more than one per 50 ms tick
