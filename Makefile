@@ -9,7 +9,7 @@
 #                   browser tests
 #   make bench      the benchmark suite against Chorus, a naive Flask-SocketIO server and a
 #                   Node.js Socket.IO server (bench/; about 50 minutes); BENCH_ARGS=--smoke
-#   make lint       ruff
+#   make lint       ruff, and the layer rules of app/ (import-linter contracts in pyproject.toml)
 #   make clean      remove .venv, node_modules and generated files
 
 PYTHON ?= python3
@@ -66,12 +66,14 @@ test-deps: install system-deps $(VENV)/.test bench/node/node_modules/.installed
 bench: test-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-test: test-deps
-	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py chorus_worker.py nginx/render.py
+LINTED := app tests bench wsgi.py gunicorn.conf.py chorus_worker.py nginx/render.py
+
+test: test-deps lint
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check app tests bench wsgi.py gunicorn.conf.py chorus_worker.py nginx/render.py
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

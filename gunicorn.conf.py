@@ -40,8 +40,8 @@ else:
     control_socket_disable = True
 
 # gevent's monitor thread watches for a greenlet that keeps the event loop too long (a blocking
-# call): while it runs, no other client is served and pings time out. app/selfcheck.py turns each
-# such event into one log line; gevent's own multi-line report is switched off.
+# call): while it runs, no other client is served and pings time out. app/ops/blocked_loop.py turns
+# each such event into one log line; gevent's own multi-line report is switched off.
 _blocking = float(os.environ.get("CHORUS_BLOCKING_WARN", "1.0"))
 if _blocking > 0:
     os.environ.setdefault("GEVENT_MONITOR_THREAD_ENABLE", "true")
@@ -71,9 +71,10 @@ logconfig_dict = {
 
 
 def post_fork(server, worker):
-    """Tell the app how it is served, for its start-up self-check and /healthz (app/selfcheck.py)
-    and the links it logs: gunicorn does not expose its worker class, worker count or actual
-    bind (a -b on the command line wins over CHORUS_BIND) to the application."""
+    """Tell the app how it is served, for its start-up self-check and /healthz
+    (app/ops/selfcheck.py) and the links it logs: gunicorn does not expose its worker class,
+    worker count or actual bind (a -b on the command line wins over CHORUS_BIND) to the
+    application."""
     cls = type(worker)
     os.environ["GUNICORN_WORKER_CLASS"] = f"{cls.__module__}.{cls.__qualname__}"
     os.environ["GUNICORN_WORKERS"] = str(server.cfg.workers)
@@ -82,8 +83,8 @@ def post_fork(server, worker):
 
 
 def _drain_on_sigterm(worker):
-    """On SIGTERM, run the app's drain (app/connections.py): refuse new events, let those in
-    flight finish, drop every connection so clients reconnect elsewhere or after the restart,
+    """On SIGTERM, run the app's drain (app/transport/connections.py): refuse new events, let those
+    in flight finish, drop every connection so clients reconnect elsewhere or after the restart,
     then end the worker.
 
     gunicorn gives the application no SIGTERM hook: its worker only sets ``alive = False``, stops

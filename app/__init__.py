@@ -1,8 +1,13 @@
-"""The Chorus app factory: config, then extensions, store, namespaces, blueprints.
+"""The Chorus app factory: config, then transport, Flask-SocketIO, store, namespaces, blueprints.
 
 ``create_app`` is the only place an app is put together; wsgi.py calls it once for gunicorn and
-tests call it with their own config. Nothing here monkey-patches (wsgi.py does, first) and
-nothing starts a greenlet: batches and presence start their timers on first use.
+tests call it with their own config. Each layer (docs/architecture.md) is built by one step
+below, in the order the layers need each other. Nothing here monkey-patches (wsgi.py does,
+first) and nothing starts a greenlet: batches and presence start their timers on first use.
+
+The core is plain Flask-SocketIO, as in any tutorial: ``socketio.init_app``, a store opened
+from a URL, ``Rooms`` over it and one ``Namespace`` class registered with
+``socketio.on_namespace``. Everything else Chorus adds is wired around that core here.
 """
 
 from __future__ import annotations
@@ -10,16 +15,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-from socketio import RedisManager
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.audience.wiring import build_audience
-from app.broadcast import Broadcaster
-from app.cluster import Cluster
-from app.coalescer import Coalescer
+from app.audience.demo import seed_demo
+from app.audience.wiring import Audience, build_audience
+from app.cluster.notices import Cluster
 from app.config import (
     DEFAULTS,
     default_secret_key,
@@ -27,23 +30,32 @@ from app.config import (
     redacted,
     settings_from_environ,
 )
-from app.connections import ConnectionGate, clients_by_transport
-from app.diagnostics import ProxyDiagnostics
-from app.engine import allow_full_polling_posts
 from app.extensions import socketio
-from app.metrics import Metrics, TimedStore
+from app.namespaces.poll import PollNamespace
+from app.namespaces.pulse import PulseNamespace
+from app.namespaces.qa import QANamespace
 from app.namespaces.sync import SyncNamespace
-from app.origins import origin_check
-from app.packets import ChorusPacket
-from app.polling_limit import PollingBodyLimit
-from app.presence import Presence
-from app.rooms import Rooms
-from app.seed import seed_demo
-from app.selfcheck import check_serving, log_report, watch_event_loop
-from app.services import Services
-from app.state import Limits, open_store
-from app.state.hashes import open_hashes
-from app.traffic import Traffic
+from app.ops.blocked_loop import watch_event_loop
+from app.ops.diagnostics import ProxyDiagnostics
+from app.ops.metrics import Metrics, TimedStore
+from app.ops.selfcheck import check_serving, log_report
+from app.state import Hashes, Limits, Store, open_hashes, open_store
+from app.sync.broadcast import Broadcaster
+from app.sync.coalescer import Coalescer
+from app.sync.presence import Presence
+from app.sync.rooms import Rooms
+from app.transport.connections import ConnectionGate, clients_by_transport
+from app.transport.origins import origin_check
+from app.transport.packets import ChorusPacket
+from app.transport.polling_posts import PollingBodyLimit, allow_full_polling_posts
+from app.transport.traffic import Traffic
+from app.web import api, health, pages
+from app.web import audience as audience_pages
+from app.web import metrics as metrics_page
+from app.web.context import Services
+
+if TYPE_CHECKING:  # the Redis driver is imported only where a queue is configured
+    from app.cluster.message_queue import ChorusRedisManager
 
 __version__ = "0.1.0"
 
@@ -59,13 +71,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("VERSION", __version__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # HTTP API bodies; a value is at most 4 KiB
 
-    queue_url = message_queue_url(app.config)
-    manager = None
-    if queue_url:  # several processes: Chorus's notices travel on this Redis channel
-        from app.message_queue import ChorusRedisManager
-
-        manager = ChorusRedisManager(queue_url)
+    manager = _message_queue(app)
+    _init_transport(app)
     _init_socketio(app, manager)
+
     metrics = Metrics()
     traffic = Traffic(app.config["EVENT_RATE"], app.config["EVENT_BURST"])
     gate = _wrap_wsgi(app, traffic, metrics)
@@ -78,30 +87,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         max_rooms=app.config["MAX_ROOMS"], op_ttl=app.config["OP_TTL"]))
     hashes = open_hashes(app.config["STORE"])
     _settle_secret_key(app, hashes)
-    services = _build_services(app, TimedStore(store, metrics.store_seconds), hashes, manager,
-                               traffic, metrics)
-    app.extensions["chorus"] = services
-    metrics.watch(clients=lambda: clients_by_transport(socketio.server.eio),
-                  rooms=services.rooms.broadcaster.following,
-                  queue=lambda: manager.connected_to_queue if manager is not None else None,
-                  draining=lambda: traffic.draining)
-
-    from app.web import api, audience, health, pages
-    from app.web import metrics as metrics_view
-
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(audience.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(metrics_view.bp)
+    rooms, audience = _build_layers(app, _timed(store, metrics), hashes, manager, traffic,
+                                    metrics)
+    app.extensions["chorus"] = Services(store=store, hashes=hashes, rooms=rooms,
+                                        audience=audience)
+    _watch(metrics, rooms, manager, traffic)
+    _register_blueprints(app)
 
     if app.config["SEED_DEMO"]:
-        seed_demo(services.rooms, services.audience.presenters, base_url(app.config))
+        seed_demo(rooms, audience.presenters, base_url(app.config))
     log.info("chorus %s: store %s", __version__, redacted(app.config["STORE"]))
-    app.extensions["chorus.serving"] = check_serving(
-        os.environ, socketio.async_mode, websocket_driver(),
-        message_queue=redacted(queue_url) if queue_url else None)
-    log_report(app.extensions["chorus.serving"])
+    _check_serving(app, manager)
     watch_event_loop()
     return app
 
@@ -118,8 +114,62 @@ def base_url(config: Mapping[str, Any]) -> str:
     return f"http://{host}:{port}"
 
 
+def websocket_driver() -> bool:
+    """Whether Engine.IO has a WebSocket implementation in this async mode."""
+    return socketio.server.eio._async.get("websocket") is not None
+
+
+def _message_queue(app: Flask) -> ChorusRedisManager | None:
+    """Several processes: the Redis queue Flask-SocketIO emits through and Chorus's notices
+    travel on (app/cluster/message_queue.py). None on a single process."""
+    url = message_queue_url(app.config)
+    if not url:
+        return None
+    from app.cluster.message_queue import ChorusRedisManager
+
+    return ChorusRedisManager(url)
+
+
+def _init_transport(app: Flask) -> None:
+    """Process-wide transport settings, before init_app creates the Engine.IO server."""
+    allow_full_polling_posts(app.config["MAX_PAYLOAD"])
+    if app.config["ASYNC_MODE"] == "gevent" and app.config["LEAN_SOCKETS"]:
+        from app.transport import lean_socket
+
+        lean_socket.LeanSocket.max_backlog = app.config["MAX_BACKLOG"]
+        lean_socket.LeanSocket.min_poll_interval = app.config["POLL_INTERVAL"]
+        lean_socket.LeanSocket.on_drop = staticmethod(
+            lambda: app.extensions["chorus.metrics"].dropped.labels("backlog").inc())
+        lean_socket.install()
+
+
+def _init_socketio(app: Flask, manager: ChorusRedisManager | None) -> None:
+    """Bind Flask-SocketIO; every option here is a choice explained beside it."""
+    socketio.init_app(
+        app,
+        client_manager=manager,  # None: python-socketio's in-memory manager, one process
+        async_mode=app.config["ASYNC_MODE"],
+        # One connection's events run one after another, in the order it sent them: the
+        # contract promises that writes of one connection apply in order.
+        async_handlers=False,
+        cors_allowed_origins=origin_check(app.config["ALLOWED_ORIGINS"]),
+        max_http_buffer_size=app.config["MAX_PAYLOAD"],
+        ping_interval=app.config["PING_INTERVAL"],
+        ping_timeout=app.config["PING_TIMEOUT"],
+        # Our namespaces do not use Flask's session; copying it per event costs time for nothing.
+        manage_session=False,
+        # Undecodable events are answered bad_request rather than dropped (transport/packets.py).
+        serializer=ChorusPacket,
+        logger=False,
+        engineio_logger=False,
+    )
+    # app/transport/origins.py logs every refused origin itself; Engine.IO would log the first
+    # one again (and only the first), so its once-only message is marked as already said.
+    socketio.server.eio.log_message_keys.add("bad-origin")
+
+
 def _wrap_wsgi(app: Flask, traffic: Traffic, metrics: Metrics) -> ConnectionGate:
-    """Middleware around the Socket.IO middleware that init_app installed.
+    """Middleware around the Socket.IO middleware that init_app installed; returns the gate.
 
     Each layer is installed as its bound ``__call__``, not as the object. A websocket's
     greenlet sleeps inside every layer for the life of the connection, and gevent keeps a copy
@@ -148,7 +198,12 @@ def _wrap_wsgi(app: Flask, traffic: Traffic, metrics: Metrics) -> ConnectionGate
     return gate
 
 
-def _settle_secret_key(app: Flask, hashes) -> None:
+def _timed(store: Store, metrics: Metrics) -> Store:
+    """The store as the layers above use it: every call timed into /metrics."""
+    return TimedStore(store, metrics.store_seconds)
+
+
+def _settle_secret_key(app: Flask, hashes: Hashes) -> None:
     """CHORUS_SECRET_KEY, else one made once and kept in the store: device cookies then stay
     valid across restarts and across every process sharing the store."""
     if not app.config["SECRET_KEY"]:
@@ -156,48 +211,10 @@ def _settle_secret_key(app: Flask, hashes) -> None:
         app.config["SECRET_KEY"] = hashes.hget("meta", "secret_key")
 
 
-def websocket_driver() -> bool:
-    """Whether Engine.IO has a WebSocket implementation in this async mode."""
-    return socketio.server.eio._async.get("websocket") is not None
-
-
-def _init_socketio(app: Flask, manager: RedisManager | None) -> None:
-    """Bind Flask-SocketIO; every option here is a choice explained beside it."""
-    allow_full_polling_posts(app.config["MAX_PAYLOAD"])
-    if app.config["ASYNC_MODE"] == "gevent" and app.config["LEAN_SOCKETS"]:
-        from app import lean_socket
-
-        lean_socket.LeanSocket.max_backlog = app.config["MAX_BACKLOG"]
-        lean_socket.LeanSocket.min_poll_interval = app.config["POLL_INTERVAL"]
-        lean_socket.LeanSocket.on_drop = staticmethod(
-            lambda: app.extensions["chorus.metrics"].dropped.labels("backlog").inc())
-        lean_socket.install()
-    socketio.init_app(
-        app,
-        client_manager=manager,  # None: python-socketio's in-memory manager, one process
-        async_mode=app.config["ASYNC_MODE"],
-        # One connection's events run one after another, in the order it sent them: the
-        # contract promises that writes of one connection apply in order.
-        async_handlers=False,
-        cors_allowed_origins=origin_check(app.config["ALLOWED_ORIGINS"]),
-        max_http_buffer_size=app.config["MAX_PAYLOAD"],
-        ping_interval=app.config["PING_INTERVAL"],
-        ping_timeout=app.config["PING_TIMEOUT"],
-        # Our namespaces do not use Flask's session; copying it per event costs time for nothing.
-        manage_session=False,
-        # Undecodable events are answered bad_request rather than dropped (app/packets.py).
-        serializer=ChorusPacket,
-        logger=False,
-        engineio_logger=False,
-    )
-    # app/origins.py logs every refused origin itself; Engine.IO would log the first one again
-    # (and only the first), so its once-only message is marked as already said.
-    socketio.server.eio.log_message_keys.add("bad-origin")
-
-
-def _build_services(app: Flask, store, hashes, manager: RedisManager | None, traffic: Traffic,
-                    metrics: Metrics) -> Services:
-    """Rooms, batches, presence, the cluster link, audience mode and every namespace."""
+def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedisManager | None,
+                  traffic: Traffic, metrics: Metrics) -> tuple[Rooms, Audience]:
+    """Sync, cluster and audience over the store, and every namespace on Socket.IO; returns
+    the rooms and audience mode, which the views use too."""
     def emit(event: str, data: dict, room: str, namespace: str = "/sync",
              everywhere: bool = False) -> None:
         # Local members only, unless ``everywhere``: each process builds its own updates from
@@ -213,7 +230,7 @@ def _build_services(app: Flask, store, hashes, manager: RedisManager | None, tra
     cluster = Cluster(manager, socketio.start_background_task, socketio.sleep)
     counter = None
     if manager is not None:  # presence counted across processes, in the queue's Redis
-        from app.shared_presence import SharedPresence
+        from app.cluster.shared_presence import SharedPresence
 
         counter = SharedPresence(manager.redis_url, manager.host_id)
     broadcaster = Broadcaster(store, emit, coalescer_for, app.config["TICK"],
@@ -223,14 +240,41 @@ def _build_services(app: Flask, store, hashes, manager: RedisManager | None, tra
     cluster.listen("changes", broadcaster.changed_elsewhere, broadcaster.resync)
     cluster.listen("presence", presence.elsewhere, presence.refresh)
     rooms = Rooms(store, broadcaster, presence, app.config["MAX_ROOMS_PER_CONNECTION"],
-                  cluster=cluster)
-    sync = SyncNamespace(rooms)
+                  start_heartbeat=cluster.start)
     audience = build_audience(
         hashes, app.config["SECRET_KEY"], cluster, coalescer_for,
         lambda namespace, event, data, room, everywhere: emit(event, data, room, namespace,
                                                               everywhere))
-    for namespace in (sync, *audience.namespaces):
+    parts = {"presenters": audience.presenters, "devices": audience.devices}
+    namespaces = (SyncNamespace(rooms),
+                  PollNamespace(audience.polls, feed=audience.poll_feed, **parts),
+                  QANamespace(audience.questions, feed=audience.qa_feed, **parts),
+                  PulseNamespace(audience.pulse, feed=audience.pace_feed, **parts))
+    for namespace in namespaces:
         namespace.traffic = traffic
         namespace.metrics = metrics
         socketio.on_namespace(namespace)
-    return Services(store=store, hashes=hashes, rooms=rooms, sync=sync, audience=audience)
+    return rooms, audience
+
+
+def _watch(metrics: Metrics, rooms: Rooms, manager: ChorusRedisManager | None,
+           traffic: Traffic) -> None:
+    """The gauges /metrics reads when scraped."""
+    metrics.watch(clients=lambda: clients_by_transport(socketio.server.eio),
+                  rooms=rooms.broadcaster.following,
+                  queue=lambda: manager.connected_to_queue if manager is not None else None,
+                  draining=lambda: traffic.draining)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Pages, audience pages, the JSON API, /healthz and /metrics."""
+    for module in (pages, audience_pages, api, health, metrics_page):
+        app.register_blueprint(module.bp)
+
+
+def _check_serving(app: Flask, manager: ChorusRedisManager | None) -> None:
+    """The start-up self-check: logged once, and kept for /healthz."""
+    report = check_serving(os.environ, socketio.async_mode, websocket_driver(),
+                           message_queue=redacted(manager.redis_url) if manager else None)
+    app.extensions["chorus.serving"] = report
+    log_report(report)

@@ -27,9 +27,9 @@ import sys
 from typing import Any
 
 from app.config import DEFAULTS, message_queue_url, settings_from_environ
-from app.errors import ChorusError
-from app.protocol import is_room_name, parse_write
 from app.state import open_store
+from app.state.errors import ChorusError
+from app.sync.payloads import is_room_name, parse_write
 
 SCRIPT_CLIENT = "script:cli"  # op ids of scripts are remembered apart from browsers' ids
 
@@ -55,7 +55,7 @@ def send(kind: str, room: str, key: str, *, value: Any = None, by: float = 1,
         target.close()
     queue_url = message_queue_url(config)
     if applied.version is not None and queue_url:
-        from app.message_queue import ChorusRedisManager
+        from app.cluster.message_queue import ChorusRedisManager
 
         ChorusRedisManager(queue_url, write_only=True).notify("changes", room)
     return applied.ack

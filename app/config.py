@@ -147,8 +147,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds without a pong before a client is considered gone."),
     Setting("SEED_DEMO", True, _flag, "Give the `demo` room starting values on first start."),
     Setting("LEAN_SOCKETS", True, _flag,
-            "One greenlet per connection instead of Engine.IO's three (app/lean_socket.py); "
-            "gevent only."),
+            "One greenlet per connection instead of Engine.IO's three "
+            "(app/transport/lean_socket.py); gevent only."),
     Setting("MAX_BACKLOG", 1 << 20, _count,
             "Bytes waiting for one websocket client (or 20,000 packets for a polling client) "
             "before it is dropped as a client that stopped reading."),

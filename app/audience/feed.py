@@ -1,6 +1,6 @@
 """Send one kind of audience state (the poll, the questions, the pace) to a room's members.
 
-Like the rooms' batches (app/broadcast.py): a change only says "room R moved"; at most once per
+Like the rooms' batches (app/sync/broadcast.py): a change only says "room R moved"; at most once per
 interval the feed rebuilds the state from the store and emits it to this process's members,
 and the process that made the change tells the others, which rebuild it for theirs. Each client
 hears from one process only, in order, so it never sees an older state after a newer one.
@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from app.coalescer import Coalescer
-from app.errors import ChorusError
+from app.state.errors import ChorusError
+from app.sync.coalescer import Coalescer
 
 log = logging.getLogger(__name__)
 

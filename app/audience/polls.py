@@ -15,7 +15,7 @@ import re
 import time
 from typing import Any
 
-from app.errors import ChorusError, bad_request
+from app.state.errors import ChorusError, bad_request
 from app.state.hashes import Hashes
 
 KINDS = ("choice", "cloud", "scale")

@@ -16,9 +16,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from app.coalescer import Coalescer
-from app.errors import bad_request
+from app.state.errors import bad_request
 from app.state.hashes import Hashes
+from app.sync.coalescer import Coalescer
 
 EMOJIS = ("👏", "❤️", "😂", "🎉", "🤯", "👍")
 PACES = ("slow", "good", "fast")

@@ -13,7 +13,7 @@ import secrets
 import time
 from typing import Any
 
-from app.errors import bad_request, too_large
+from app.state.errors import bad_request, too_large
 from app.state.hashes import Hashes
 
 MAX_TEXT = 280

@@ -1,8 +1,10 @@
-"""Put audience mode together: its store parts, feeds, namespaces, and the demo presenter.
+"""Put audience mode together: its services over the shared hashes, and the feeds that send
+what changed.
 
-Called by ``create_app`` after the rooms are built, with the same Socket.IO emit helpers and
-cluster, so polls, questions and pace follow the same rules as the rooms' batches: built from
-the store, sent locally once per interval, other processes told.
+Called by ``create_app`` after the rooms are built, with the same emit helper and cluster, so
+polls, questions and pace follow the same rules as the rooms' batches: built from the store,
+sent locally once per interval, other processes told. The factory then gives these parts to the
+audience namespaces (app/namespaces/poll.py, qa.py, pulse.py), which sit above this layer.
 """
 
 from __future__ import annotations
@@ -16,12 +18,9 @@ from app.audience.polls import Polls
 from app.audience.presenters import Presenters
 from app.audience.pulse import Pulse
 from app.audience.questions import Questions
-from app.cluster import Cluster
-from app.coalescer import Coalescer
-from app.namespaces.poll import PollNamespace
-from app.namespaces.pulse import PulseNamespace
-from app.namespaces.qa import QANamespace
+from app.cluster.notices import Cluster
 from app.state.hashes import Hashes
+from app.sync.coalescer import Coalescer
 
 POLL_INTERVAL = 0.25
 QA_INTERVAL = 0.5
@@ -30,14 +29,16 @@ PACE_INTERVAL = 1.0
 
 @dataclass
 class Audience:
-    """The parts views and pages need."""
+    """The parts namespaces, views and pages need."""
 
     presenters: Presenters
     devices: DeviceIds
     polls: Polls
     questions: Questions
     pulse: Pulse
-    namespaces: tuple
+    poll_feed: Feed
+    qa_feed: Feed
+    pace_feed: Feed
 
 
 def build_audience(hashes: Hashes, secret: str, cluster: Cluster,
@@ -65,11 +66,7 @@ def build_audience(hashes: Hashes, secret: str, cluster: Cluster,
         (room + "#present", "questions", questions.view(room, True))])
     pace_feed = feed("pace", "/pulse", PACE_INTERVAL, lambda room: [
         (room + "#present", "pace", pulse.pace(room))])
-    parts = {"presenters": presenters, "devices": devices}
-    namespaces = (PollNamespace(polls, feed=poll_feed, **parts),
-                  QANamespace(questions, feed=qa_feed, **parts),
-                  PulseNamespace(pulse, feed=pace_feed, **parts))
-    return Audience(presenters, devices, polls, questions, pulse, namespaces)
+    return Audience(presenters, devices, polls, questions, pulse, poll_feed, qa_feed, pace_feed)
 
 
 def public(view: dict) -> dict:

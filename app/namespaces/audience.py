@@ -18,9 +18,9 @@ from socketio.exceptions import ConnectionRefusedError
 from app.audience.feed import Feed
 from app.audience.identity import DeviceIds
 from app.audience.presenters import Presenters
-from app.errors import FORBIDDEN, NOT_JOINED, ChorusError, unavailable
-from app.namespaces.contract import ContractNamespace
-from app.protocol import parse_auth, parse_leave, require_object, room_name
+from app.namespaces.base import ContractNamespace
+from app.state.errors import FORBIDDEN, NOT_JOINED, ChorusError, unavailable
+from app.sync.payloads import parse_auth, parse_leave, require_object, room_name
 
 PRESENT = "#present"
 

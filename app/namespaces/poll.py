@@ -10,7 +10,7 @@ from typing import Any
 
 from app.audience.polls import Polls
 from app.namespaces.audience import AudienceNamespace, Listener
-from app.ratelimit import RateLimit
+from app.transport.ratelimit import RateLimit
 
 
 class PollNamespace(AudienceNamespace):

@@ -11,8 +11,8 @@ from typing import Any
 
 from app.audience.pulse import Pulse
 from app.namespaces.audience import AudienceNamespace, Listener
-from app.protocol import require_object, room_name
-from app.ratelimit import RateLimit
+from app.sync.payloads import require_object, room_name
+from app.transport.ratelimit import RateLimit
 
 
 class PulseNamespace(AudienceNamespace):

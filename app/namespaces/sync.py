@@ -12,10 +12,10 @@ from typing import Any
 
 from socketio.exceptions import ConnectionRefusedError
 
-from app.errors import ChorusError
-from app.namespaces.contract import ContractNamespace
-from app.protocol import parse_auth, parse_join, parse_leave
-from app.rooms import Member, Rooms
+from app.namespaces.base import ContractNamespace
+from app.state.errors import ChorusError
+from app.sync.payloads import parse_auth, parse_join, parse_leave
+from app.sync.rooms import Member, Rooms
 
 log = logging.getLogger(__name__)
 

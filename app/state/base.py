@@ -4,9 +4,9 @@ A store owns the truth of every room: each key's value and version, the room's v
 ops it has already applied. Everything above it (the namespace, the HTTP API, the broadcaster)
 goes through these few calls, so a backend can change without the contract changing.
 
-Backends, chosen by the URL in CHORUS_STORE (see ``app.state.open_store``):
-``memory_store`` (one process, lost on restart), ``sqlite_store`` (the default: one box,
-survives restarts).
+Backends, chosen by the URL in CHORUS_STORE (app/state/backends.py): ``memory_store`` (one
+process, lost on restart), ``sqlite_store`` (the default: one box, survives restarts),
+``redis_store`` (several processes, on one box or many).
 """
 
 from __future__ import annotations
@@ -15,7 +15,20 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from app.protocol import Write
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """A validated ``set``, ``incr`` or ``delete``, carrying who sent it for op idempotency."""
+
+    kind: str
+    room: str
+    key: str
+    client: str
+    op: str | None = None
+    value: Any = None
+    value_json: str | None = None  # the value as compact JSON, already size-checked
+    by: int | float = 0
+    expect: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,12 @@ are each atomic in every backend, named after the Redis commands they become the
 exists; ``vote`` and ``count_once`` change two structures together, so a tally can never drift
 from the answers it counts, even when a call fails half way. The audience code (app/audience/)
 builds everything from them. Backends, opened from the same URL as the
-store: memory_hashes.py, sqlite_hashes.py, redis_hashes.py.
+store by backends.py: memory_hashes.py, sqlite_hashes.py, redis_hashes.py.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from urllib.parse import urlsplit
 
 
 class Hashes(ABC):
@@ -55,21 +54,3 @@ class Hashes(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, not abstract
         """Release connections; the default has none."""
-
-
-def open_hashes(url: str) -> Hashes:
-    """The hashes backend for a CHORUS_STORE URL (the same place as the rooms)."""
-    scheme = urlsplit(url).scheme
-    if scheme == "memory":
-        from app.state.memory_hashes import MemoryHashes
-
-        return MemoryHashes()
-    if scheme == "sqlite":
-        from app.state.sqlite_hashes import SqliteHashes
-
-        return SqliteHashes(url[len("sqlite:///"):])
-    if scheme in ("redis", "rediss"):
-        from app.state.redis_hashes import RedisHashes
-
-        return RedisHashes(url)
-    raise ValueError(f"{url!r}: no hashes backend for this scheme")

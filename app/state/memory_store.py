@@ -13,9 +13,8 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from app.errors import too_large
-from app.protocol import Write
-from app.state.base import Applied, Batch, Limits, Store
+from app.state.base import Applied, Batch, Limits, Store, Write
+from app.state.errors import too_large
 from app.state.writes import (
     MAX_TOMBSTONES,
     Conflict,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from app.errors import unavailable
+from app.state.errors import unavailable
 from app.state.hashes import Hashes
 from app.state.redis_store import PREFIX, redis_client
 

@@ -26,9 +26,9 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from app.errors import ChorusError, unavailable
-from app.protocol import MAX_SAFE_TOTAL, Write
-from app.state.base import Applied, Batch, Limits, Store
+from app.state.base import Applied, Batch, Limits, Store, Write
+from app.state.errors import ChorusError, unavailable
+from app.state.values import MAX_SAFE_TOTAL
 from app.state.writes import MAX_TOMBSTONES, Entry, change_of
 
 LUA = Path(__file__).with_name("lua")

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import threading
 
-from app.errors import unavailable
+from app.state.errors import unavailable
 from app.state.hashes import Hashes
 
 SCHEMA = """

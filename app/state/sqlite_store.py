@@ -20,9 +20,8 @@ import threading
 import time
 from typing import Any
 
-from app.errors import too_large, unavailable
-from app.protocol import Write
-from app.state.base import Applied, Batch, Limits, Store
+from app.state.base import Applied, Batch, Limits, Store, Write
+from app.state.errors import too_large, unavailable
 from app.state.writes import (
     MAX_TOMBSTONES,
     Conflict,

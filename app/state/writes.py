@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.errors import CONFLICT, ChorusError, bad_request, too_large
-from app.protocol import MAX_SAFE_TOTAL, Write, encode_value, is_number
+from app.state.base import Write
+from app.state.errors import CONFLICT, ChorusError, bad_request, too_large
+from app.state.values import MAX_SAFE_TOTAL, encode_value, is_number
 
 # Deleted keys are kept (a deleted key keeps its version) up to this many per room; past it the
 # oldest are forgotten and the room's `floor` rises, so a `since` from before them gets values.

@@ -14,9 +14,9 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from app.errors import FORBIDDEN, ChorusError, bad_request
-from app.protocol import is_room_name
-from app.services import services
+from app.state.errors import FORBIDDEN, ChorusError, bad_request
+from app.sync.payloads import is_room_name
+from app.web.context import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

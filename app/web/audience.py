@@ -8,9 +8,9 @@ import qrcode
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from qrcode.image.svg import SvgPathImage
 
-from app.errors import FORBIDDEN, ChorusError
-from app.protocol import is_room_name
-from app.services import services
+from app.state.errors import FORBIDDEN, ChorusError
+from app.sync.payloads import is_room_name
+from app.web.context import services
 from app.web.cookies import give_cookies
 from app.web.pages import is_loopback, join_url
 

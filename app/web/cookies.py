@@ -13,7 +13,7 @@ import secrets
 from flask import Response, request
 
 from app.audience.identity import DEVICE_COOKIE, DEVICE_MAX_AGE
-from app.services import services
+from app.web.context import services
 
 STICKY_COOKIE = "chorus_sticky"
 STICKY_MAX_AGE = 30 * 24 * 3600

@@ -1,6 +1,6 @@
 """``GET /healthz``: 200 when this process can serve, 503 when it cannot, and why, as JSON.
 
-Not ok: the store cannot be reached, or the start-up self-check (app/selfcheck.py) found a
+Not ok: the store cannot be reached, or the start-up self-check (app/ops/selfcheck.py) found a
 deployment that breaks clients (several workers, a worker that cannot upgrade to WebSocket).
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from app.errors import ChorusError
 from app.extensions import socketio
-from app.services import services
 from app.state import store_kind
+from app.state.errors import ChorusError
+from app.web.context import services
 
 bp = Blueprint("health", __name__)
 

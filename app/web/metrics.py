@@ -1,4 +1,4 @@
-"""``GET /metrics``: the app's counters in Prometheus's text format (app/metrics.py).
+"""``GET /metrics``: the app's counters in Prometheus's text format (app/ops/metrics.py).
 
 Readable from the networks in CHORUS_METRICS_ALLOW (loopback by default, the address being the
 one ProxyFix gives, so the client's behind Nginx) or with ``Authorization: Bearer

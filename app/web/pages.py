@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from app.board import BOARD
-from app.protocol import is_room_name
-from app.services import services
+from app.sync.board import BOARD
+from app.sync.payloads import is_room_name
+from app.web.context import services
 from app.web.cookies import give_cookies
 
 bp = Blueprint("pages", __name__)

@@ -6,7 +6,7 @@ emitted to its room at once, as a batch of exactly that change. No coalescing, n
 no background tasks. It speaks the same wire contract as Chorus (docs/protocol.md, including its
 choices where the contract is open), so both pass the same contract tests and the benchmark
 compares like with like. The payload and write rules are Chorus's own functions
-(``app.protocol``, ``app.state.writes``), so validation costs and answers are the same.
+(``app.sync.payloads``, ``app.state.writes``), so validation costs and answers are the same.
 
 Start it like Chorus, with the same gunicorn settings and worker:
 
@@ -38,8 +38,13 @@ from flask_socketio import (  # noqa: E402
     leave_room,
 )
 
-from app.errors import NOT_JOINED, ChorusError, bad_request, too_large, unavailable  # noqa: E402
-from app.protocol import parse_auth, parse_join, parse_leave, parse_write  # noqa: E402
+from app.state.errors import (  # noqa: E402
+    NOT_JOINED,
+    ChorusError,
+    bad_request,
+    too_large,
+    unavailable,
+)
 from app.state.writes import (  # noqa: E402
     MAX_TOMBSTONES,
     Conflict,
@@ -51,6 +56,7 @@ from app.state.writes import (  # noqa: E402
     since_reaches,
     unchanged_ack,
 )
+from app.sync.payloads import parse_auth, parse_join, parse_leave, parse_write  # noqa: E402
 
 MAX_PAYLOAD = 1_000_000
 LOG_SIZE = 1000  # room versions a `since` can reach back
@@ -67,7 +73,8 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="Unable to monitor memory usage")
 
 # Engine.IO drops a polling POST of more than 16 packets whole (while answering 200): let a POST
-# within max_http_buffer_size carry as many packets as fit in it, as app/engine.py does.
+# within max_http_buffer_size carry as many packets as fit in it, as
+# app/transport/polling_posts.py does.
 Payload.max_decode_packets = max(Payload.max_decode_packets, MAX_PAYLOAD // 2 + 1)
 
 app = Flask(__name__)

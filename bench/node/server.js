@@ -22,7 +22,7 @@ const parser = require(require.resolve("socket.io-parser", {
 }));
 
 // ---------------------------------------------------------------------------------------------
-// Limits: the same as Chorus's defaults (app/protocol.py, app/state/base.py, app/config.py).
+// Limits: the same as Chorus's defaults (app/sync/payloads.py, app/state/base.py, app/config.py).
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/; // rooms, client ids and op ids
 const KEY = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -73,7 +73,7 @@ function conflict(current) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Payload rules (app/protocol.py). A field sent as null counts as absent, except `value`.
+// Payload rules (app/sync/payloads.py). A field sent as null counts as absent, except `value`.
 
 function kind(value) {
   if (value === null || value === undefined) return "null";

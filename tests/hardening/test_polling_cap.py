@@ -1,7 +1,8 @@
 """Long-polling POSTs over CHORUS_MAX_PAYLOAD (1,000,000 bytes) are answered 413 at once, with a
-Content-Length or chunked, straight to gunicorn (app/polling_limit.py, a JSON `too_large` body)
-and through Nginx (client_max_body_size, the same number); a POST within the cap, however many
-packets it holds and however it is sent, is delivered whole; the session survives a refusal."""
+Content-Length or chunked, straight to gunicorn (app/transport/polling_posts.py, a JSON
+`too_large` body) and through Nginx (client_max_body_size, the same number); a POST within the
+cap, however many packets it holds and however it is sent, is delivered whole; the session
+survives a refusal."""
 
 from __future__ import annotations
 

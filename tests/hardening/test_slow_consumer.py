@@ -1,7 +1,7 @@
 """A client that stops reading cannot make the server's memory grow without bound: once more than
 CHORUS_MAX_BACKLOG bytes (1 MiB) wait unsent for one websocket client, it is dropped
-(app/lean_socket.py), and it catches up with `since` when it comes back. Dropping it must not
-hurt anyone else: not the worker (which must survive it), not a client that does read."""
+(app/transport/lean_socket.py), and it catches up with `since` when it comes back. Dropping it
+must not hurt anyone else: not the worker (which must survive it), not a client that does read."""
 
 from __future__ import annotations
 

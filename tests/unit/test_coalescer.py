@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from app.coalescer import Coalescer
+from app.sync.coalescer import Coalescer
 
 INTERVAL = 1.0
 
@@ -197,9 +197,9 @@ def test_a_failing_flush_is_logged_and_not_raised(h, caplog):
         raise RuntimeError("broken pipe")
 
     h.during_flush = boom
-    with caplog.at_level(logging.ERROR, logger="app.coalescer"):
+    with caplog.at_level(logging.ERROR, logger="app.sync.coalescer"):
         h.trigger("r1")
-    failures = [r for r in caplog.records if r.name == "app.coalescer"]
+    failures = [r for r in caplog.records if r.name == "app.sync.coalescer"]
     assert len(failures) == 1
     assert failures[0].levelno == logging.ERROR and "'r1'" in failures[0].getMessage()
     assert failures[0].exc_info and failures[0].exc_info[0] is RuntimeError
@@ -208,7 +208,7 @@ def test_a_failing_flush_is_logged_and_not_raised(h, caplog):
 def test_a_failed_flush_does_not_leave_the_key_stuck(h, caplog):
     """After a flush raised, later triggers still flush the key."""
     h.during_flush = lambda key: (_ for _ in ()).throw(RuntimeError("once"))
-    with caplog.at_level(logging.CRITICAL, logger="app.coalescer"):
+    with caplog.at_level(logging.CRITICAL, logger="app.sync.coalescer"):
         h.trigger()
     h.during_flush = None
     h.now += INTERVAL

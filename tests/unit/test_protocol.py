@@ -1,4 +1,5 @@
-"""The payload rules of the /sync contract, as plain function calls on app.protocol."""
+"""The payload rules of the /sync contract, as plain function calls on app/sync/payloads.py and
+the value rules of app/state/values.py."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import math
 
 import pytest
 
-from app.errors import ChorusError
-from app.protocol import (
+from app.state.base import Write
+from app.state.errors import ChorusError
+from app.state.values import encode_value
+from app.sync.payloads import (
     Join,
-    Write,
-    encode_value,
     parse_auth,
     parse_by,
     parse_join,

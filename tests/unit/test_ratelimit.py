@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import ChorusError
-from app.ratelimit import RateLimit
+from app.transport.ratelimit import RateLimit, RateLimited
 
 
 class Clock:
@@ -34,11 +33,10 @@ def test_burst_then_rate_then_refill():
 def test_refusal_is_rate_limited_with_retry_after():
     limit = RateLimit(rate=2, burst=1, what="answers", clock=Clock())
     limit.take("k")
-    with pytest.raises(ChorusError) as refused:
+    with pytest.raises(RateLimited) as refused:
         limit.take("k")
-    ack = refused.value.ack()
-    assert ack["error"]["code"] == "rate_limited" and "answers" in ack["error"]["message"]
-    assert ack["retry_after_ms"] == 500
+    assert refused.value.code == "rate_limited" and "answers" in refused.value.message
+    assert refused.value.retry_after_ms == 500
 
 
 def test_quiet_keys_are_forgotten():

@@ -7,7 +7,8 @@ import runpy
 
 import pytest
 
-from app.selfcheck import WEBSOCKET_WORKER, _report_blocked, check_serving
+from app.ops.blocked_loop import _report_blocked
+from app.ops.selfcheck import WEBSOCKET_WORKER, check_serving
 from tests.support import ROOT
 
 
@@ -63,7 +64,7 @@ def test_blocked_event_loop_is_one_log_line(caplog):
 
     info = ["Greenlet <x> appears to be blocked", '  File "/srv/app/slow.py", line 3, in work',
             "    time.sleep(5)"]
-    with caplog.at_level(logging.WARNING, logger="app.selfcheck"):
+    with caplog.at_level(logging.WARNING, logger="app.ops.blocked_loop"):
         _report_blocked(EventLoopBlocked(object(), 1.0, info))
     assert len(caplog.records) == 1
     message = caplog.records[0].getMessage()

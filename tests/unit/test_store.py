@@ -15,12 +15,12 @@ import app.state.memory_store
 import app.state.redis_store
 import app.state.sqlite_store
 import app.state.writes
-from app.errors import ChorusError
-from app.protocol import parse_join, parse_write
 from app.state import Applied, Batch, Limits, open_store
+from app.state.errors import ChorusError
 from app.state.memory_store import MemoryStore
 from app.state.redis_store import RedisStore
 from app.state.sqlite_store import SqliteStore
+from app.sync.payloads import parse_join, parse_write
 from tests.support import RedisServer
 
 

@@ -3,7 +3,7 @@
 Several processes share one Redis channel through python-socketio's ``RedisManager``. Chorus
 sends a small notice on it when a room changed ("room R has new changes", "room R's presence
 changed"); every other process then builds its own batch for its own members from the shared
-change log (app/broadcast.py). Batches themselves are emitted locally, never through the queue.
+change log (app/sync/broadcast.py). Batches themselves are emitted locally, never through the queue.
 
 Two behaviours of the stock manager are changed:
 

@@ -2,7 +2,9 @@
 
 Every refusal, whether it comes from validation, the store or a limit, is raised as a ChorusError
 and turned into the same failure ack (sockets) or JSON body (HTTP) at the edge, so the two
-transports can never disagree about a code.
+transports can never disagree about a code. It sits in the lowest layer of the contract's code,
+beside the stores that raise most refusals (a conflict, a full room, an unreachable Redis), so
+that every layer above can raise and answer it too.
 """
 
 from __future__ import annotations

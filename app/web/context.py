@@ -1,4 +1,8 @@
-"""The objects one app is made of, kept on ``app.extensions["chorus"]`` for views to reach."""
+"""The objects a view needs, kept on ``app.extensions["chorus"]`` by the factory.
+
+Views reach them through ``services()`` in the request's app, never through a module-level
+object, so tests can build as many apps as they like in one process.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,18 @@ from dataclasses import dataclass
 from flask import current_app
 
 from app.audience.wiring import Audience
-from app.namespaces.sync import SyncNamespace
-from app.rooms import Rooms
 from app.state import Store
 from app.state.hashes import Hashes
+from app.sync.rooms import Rooms
 
 
 @dataclass
 class Services:
-    """The store, the room operations, audience mode and the /sync namespace of one app."""
+    """The store, the shared hashes, the room operations and audience mode of one app."""
 
     store: Store
     hashes: Hashes
     rooms: Rooms
-    sync: SyncNamespace
     audience: Audience
 
 

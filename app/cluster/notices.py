@@ -1,6 +1,6 @@
 """How one process stays in step with the others, and catches what it may have missed.
 
-Notices travel over the message queue (app/message_queue.py): "room R changed" and "room R's
+Notices travel over the message queue (app/cluster/message_queue.py): "room R changed" and "room R's
 presence changed". What a notice sets off is always read from the shared store, so a notice
 lost on the way (Redis restarting, a publish that timed out) costs at most one heartbeat: every
 few seconds each process renews its presence in Redis and looks again at every room it serves.
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the Redis driver is imported only where a queue is configured
-    from app.message_queue import ChorusRedisManager
+    from app.cluster.message_queue import ChorusRedisManager
 
 log = logging.getLogger(__name__)
 

@@ -5,16 +5,17 @@ the room's members on this process as ``presence``, coalesced: when a hall of ph
 once, members get a few ``presence`` events rather than one per arrival.
 
 This registry holds this process's connections. The count itself comes from a ``counter``:
-``LocalCount`` on a single process, ``SharedPresence`` (app/shared_presence.py) across processes,
-where each process keeps its clients alive in Redis and the count is the union of all of them.
+``LocalCount`` on a single process, ``SharedPresence`` (app/cluster/shared_presence.py) across
+processes, where each process keeps its clients alive in Redis and the count is the union of all
+of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from app.broadcast import Emit
-from app.coalescer import Coalescer
+from app.sync.broadcast import Emit
+from app.sync.coalescer import Coalescer
 
 
 class LocalCount:

@@ -4,7 +4,8 @@ refusal while the server drains for a restart, and the count of events in flight
 One Traffic is shared by every namespace of an app (ContractNamespace asks it). The limit is a
 token bucket per Engine.IO connection: a burst large enough for an outbox replay or a polling POST
 of a thousand queued clicks, then a steady rate, past which the answer is ``rate_limited`` with
-``retry_after_ms`` and the connection stays open.
+``retry_after_ms`` and the connection stays open. Refusals are raised as this layer's own
+exceptions; the namespaces answer them in the contract's words.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from app.errors import unavailable
-from app.ratelimit import RateLimit
+from app.transport.ratelimit import RateLimit
+
+
+class Draining(Exception):
+    """The refusal of every event once the process is stopping for a restart."""
+
+    code = "unavailable"
 
 
 class Traffic:
@@ -28,10 +34,11 @@ class Traffic:
         self._idle = threading.Condition()
 
     def admit(self, connection: str) -> None:
-        """Raise the refusal for one more event on ``connection``, if any."""
+        """Raise the refusal for one more event on ``connection`` (Draining or RateLimited), if
+        any."""
         if self.draining:
-            raise unavailable("the server is restarting: retry in a moment (you will be "
-                              "reconnected)")
+            raise Draining("the server is restarting: retry in a moment (you will be "
+                           "reconnected)")
         if self.limit is not None:
             self.limit.take(connection)
 

@@ -1,8 +1,10 @@
 """Token buckets: a burst allowance that refills at a steady rate, per key.
 
-A refusal says how long to wait (``retry_after_ms``), which goes straight into the contract's
-``rate_limited`` answer. Buckets live in this process: a client is sticky to one process, so its
-limit holds; the table forgets keys that have been full for a while, so it stays small.
+A refusal says how long to wait (``retry_after_ms``): ``RateLimited`` carries it, and the
+namespaces turn it into the contract's ``rate_limited`` answer (app/namespaces/base.py); the
+transport itself knows no contract. Buckets live in this process: a client is sticky to one
+process, so its limit holds; the table forgets keys that have been full for a while, so it stays
+small.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
-from app.errors import RATE_LIMITED, ChorusError
+
+class RateLimited(Exception):
+    """A refusal by a rate limit: what was limited, and how long until one more is allowed."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_ms: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after_ms = retry_after_ms
 
 
 class RateLimit:
@@ -48,11 +59,10 @@ class RateLimit:
             return max(1, math.ceil(excess * 1000))
 
     def take(self, key: Hashable) -> None:
-        """Take one token or raise ``rate_limited`` with ``retry_after_ms``."""
+        """Take one token or raise RateLimited with ``retry_after_ms``."""
         wait = self.wait_ms(key)
         if wait:
-            raise ChorusError(RATE_LIMITED, f"too many {self.what}: try again in {wait} ms",
-                              retry_after_ms=wait)
+            raise RateLimited(f"too many {self.what}: try again in {wait} ms", wait)
 
     def _sweep(self, now: float) -> None:
         """Forget keys whose buckets are full again, at most once per ``burst / rate``."""

@@ -4,7 +4,7 @@ Per room, each process holds a set of its client ids (``chorus:{room}:here:<proc
 expires unless renewed, and the room lists the processes that wrote one. The count is the union
 of the live sets, so a client with tabs on two processes counts once, and the clients of a
 process that died vanish when its set expires, with no one cleaning up. Renewal happens on every
-heartbeat (app/cluster.py), well inside the TTL.
+heartbeat (app/cluster/notices.py), well inside the TTL.
 
 When Redis cannot be reached, the count falls back to this process's own clients.
 """
@@ -35,7 +35,7 @@ return #redis.call('SUNION', unpack(alive))
 
 
 class SharedPresence:
-    """The ``counter`` of app/presence.py for several processes sharing one Redis."""
+    """The ``counter`` of app/sync/presence.py for several processes sharing one Redis."""
 
     def __init__(self, url: str, host: str, ttl: int = TTL) -> None:
         self._redis = redis_client(url)

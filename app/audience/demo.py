@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 
 from app.audience.presenters import Presenters
-from app.board import BOARD
-from app.errors import ChorusError
-from app.rooms import Rooms
+from app.state.errors import ChorusError
+from app.sync.board import BOARD
+from app.sync.rooms import Rooms
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,20 @@
-"""The size cap on long-polling POSTs, enforced before Engine.IO reads them.
+"""Long-polling POSTs: how many packets one may carry, and how many bytes, checked before
+Engine.IO reads it.
 
-Engine.IO checks a POST's Content-Length against ``maxPayload`` but then leaves the body unread,
-and gevent's server reads (discards) all of it before answering: a client sending 20 MiB holds
-the answer until the last byte arrived, or forever if it stops. A chunked POST has no
+Packets. python-engineio decodes a POST with ``Payload``, whose class attribute
+``max_decode_packets`` defaults to 16: a POST carrying a 17th packet is dropped whole, while the
+client is told 200. A browser that queued 100 clicks while its poll was in flight sends them in
+one POST, so ``allow_full_polling_posts`` raises the cap to what ``maxPayload`` allows (a packet
+is at least one byte and a separator). python-socketio's client reads polls with the same class,
+so tests that poll raise it on their side too.
+
+Bytes. Engine.IO checks a POST's Content-Length against ``maxPayload`` but then leaves the body
+unread, and gevent's server reads (discards) all of it before answering: a client sending 20 MiB
+holds the answer until the last byte arrived, or forever if it stops. A chunked POST has no
 Content-Length, so Engine.IO reads it as empty and answers 200: its packets are silently lost.
-This middleware reads at most cap + 1 bytes of any POST to the Socket.IO path, answers 413 with a
-JSON body at once when there is more, and hands Engine.IO a body it can read whole otherwise.
+``PollingBodyLimit`` reads at most cap + 1 bytes of any POST to the Socket.IO path, answers 413
+with a JSON body at once when there is more, and hands Engine.IO a body it can read whole
+otherwise.
 """
 
 from __future__ import annotations
@@ -16,10 +25,17 @@ import logging
 from collections.abc import Callable, Iterable
 
 import gevent
+from engineio.payload import Payload
 
 log = logging.getLogger(__name__)
 
 LINGER_SECONDS = 1.0  # after a refusal, how long the rest of an oversize upload is read away
+
+
+def allow_full_polling_posts(max_payload: int) -> None:
+    """Let a POST within ``max_payload`` bytes carry as many packets as fit in it (process-wide,
+    set by create_app before the first request)."""
+    Payload.max_decode_packets = max(Payload.max_decode_packets, max_payload // 2 + 1)
 
 
 class PollingBodyLimit:

@@ -15,11 +15,11 @@ from typing import Any
 
 from flask_socketio import Namespace
 
-from app.errors import ChorusError, bad_request, unavailable
-from app.metrics import Metrics
-from app.packets import UNDECODABLE
-from app.ratelimit import RateLimit
-from app.traffic import Traffic
+from app.ops.metrics import Metrics
+from app.state.errors import ChorusError, bad_request, unavailable
+from app.transport.packets import UNDECODABLE
+from app.transport.ratelimit import RateLimit, RateLimited
+from app.transport.traffic import Draining, Traffic
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,9 @@ _refusal_log = RateLimit(rate=1 / 60, burst=1, what="log lines")
 class ContractNamespace(Namespace):
     """A namespace whose client events are exactly those named in ``events``.
 
-    ``traffic`` (app/traffic.py: rate limit, restart drain) and ``metrics`` (app/metrics.py) are
-    given by the app factory; without them every event is admitted and nothing is counted.
+    ``traffic`` (app/transport/traffic.py: rate limit, restart drain) and ``metrics``
+    (app/ops/metrics.py) are given by the app factory; without them every event is admitted and
+    nothing is counted.
     """
 
     events: frozenset[str] = frozenset()
@@ -62,31 +63,41 @@ class ContractNamespace(Namespace):
     def _answer(self, sid: str, event: Any, payload: tuple) -> dict:
         """The ack for one event: the handler's, or the refusal that stopped it first."""
         try:
-            if self.traffic is not None:
-                self.traffic.admit(self.server.manager.eio_sid_from_sid(sid, self.namespace))
-            if event == UNDECODABLE:
-                raise bad_request("the event could not be decoded: it must be a JSON array of "
-                                  "the event name and one payload (no nesting thousands deep, "
-                                  "no number of more than 4300 digits)")
-            if not isinstance(event, str) or event not in self.events:
-                shown = repr(event)[:70]
-                raise bad_request(f"unknown event {shown}; this namespace takes "
-                                  f"{', '.join(sorted(self.events))}")
-            if len(payload) != 1:
-                raise bad_request(f"{event} takes one payload object, got {len(payload)} "
-                                  "arguments")
-            if self.traffic is None:
-                return getattr(self, "on_" + event)(sid, payload[0])
-            with self.traffic.running():
-                return getattr(self, "on_" + event)(sid, payload[0])
-        except ChorusError as refusal:
-            if refusal.code in LOGGED_REFUSALS and _refusal_log.wait_ms((sid, refusal.code)) == 0:
-                log.info("%s %s refused (%s) for client %s: %s", self.namespace, event,
-                         refusal.code, self.describe(sid), refusal.message)
-            return refusal.ack()
+            return self._handle(sid, event, payload)
+        except RateLimited as limited:  # the transport's refusals, said in the contract's words
+            refusal = ChorusError(limited.code, limited.message,
+                                  retry_after_ms=limited.retry_after_ms)
+        except Draining as draining:
+            refusal = ChorusError(draining.code, str(draining))
+        except ChorusError as error:
+            refusal = error
         except Exception:  # answer, log, keep the connection: never a silent drop
             log.exception("%s %s from %s failed", self.namespace, event, sid)
             return unavailable("the server failed to handle this event").ack()
+        if refusal.code in LOGGED_REFUSALS and _refusal_log.wait_ms((sid, refusal.code)) == 0:
+            log.info("%s %s refused (%s) for client %s: %s", self.namespace, event,
+                     refusal.code, self.describe(sid), refusal.message)
+        return refusal.ack()
+
+    def _handle(self, sid: str, event: Any, payload: tuple) -> dict:
+        """Admit the event and run its handler; refusals are raised, in the transport's words
+        (RateLimited, Draining) or the contract's (ChorusError)."""
+        if self.traffic is not None:
+            self.traffic.admit(self.server.manager.eio_sid_from_sid(sid, self.namespace))
+        if event == UNDECODABLE:
+            raise bad_request("the event could not be decoded: it must be a JSON array of the "
+                              "event name and one payload (no nesting thousands deep, no number "
+                              "of more than 4300 digits)")
+        if not isinstance(event, str) or event not in self.events:
+            shown = repr(event)[:70]
+            raise bad_request(f"unknown event {shown}; this namespace takes "
+                              f"{', '.join(sorted(self.events))}")
+        if len(payload) != 1:
+            raise bad_request(f"{event} takes one payload object, got {len(payload)} arguments")
+        if self.traffic is None:
+            return getattr(self, "on_" + event)(sid, payload[0])
+        with self.traffic.running():
+            return getattr(self, "on_" + event)(sid, payload[0])
 
     def describe(self, sid: str) -> str:
         """Who ``sid`` is, for log lines; namespaces that know a client id say it."""

@@ -5,7 +5,7 @@ no ack, when its JSON cannot be decoded (nested a few thousand levels deep, a nu
 than 4,300 digits, broken text) or when the event's data is not a non-empty array (``[]``, an
 object, a number). The client then waits for an ack that never comes. Here every such event
 decodes as an event named UNDECODABLE, which every namespace answers with ``bad_request``
-under the packet's own ack id (app/namespaces/contract.py).
+under the packet's own ack id (app/namespaces/base.py).
 """
 
 from __future__ import annotations

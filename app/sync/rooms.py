@@ -11,12 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.broadcast import Broadcaster
-from app.cluster import Cluster
-from app.errors import NOT_JOINED, ChorusError, too_large
-from app.presence import Presence
-from app.protocol import Join, parse_write
 from app.state import Store
+from app.state.errors import NOT_JOINED, ChorusError, too_large
+from app.sync.broadcast import Broadcaster
+from app.sync.payloads import Join, parse_write
+from app.sync.presence import Presence
 
 
 @dataclass
@@ -33,12 +32,13 @@ class Rooms:
     """Joins, leaves and writes on the store, with batches and presence kept in step."""
 
     def __init__(self, store: Store, broadcaster: Broadcaster, presence: Presence,
-                 max_rooms_per_member: int = 32, cluster: Cluster | None = None) -> None:
+                 max_rooms_per_member: int = 32,
+                 start_heartbeat: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self.broadcaster = broadcaster
         self.presence = presence
         self.max_rooms_per_member = max_rooms_per_member
-        self.cluster = cluster
+        self.start_heartbeat = start_heartbeat  # the cluster's catch-up beat; idempotent
 
     def join(self, member: Member, request: Join, enter: Callable[[str], None],
              exit_: Callable[[str], None]) -> dict[str, Any]:
@@ -61,8 +61,7 @@ class Rooms:
                 exit_(room)
             raise
         member.rooms.add(room)
-        if self.cluster is not None:
-            self.cluster.start()
+        self.start_heartbeat()
         self.broadcaster.follow(room, state["epoch"], state["version"])
         members = self.presence.add(room, member.client, member.sid)
         return {"ok": True, "room": room, **state, "members": members, "client": member.client}

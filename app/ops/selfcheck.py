@@ -83,28 +83,3 @@ def _upgrades(worker_class: str) -> bool:
     except ImportError:
         return worker_class.endswith("GeventWebSocketWorker")
     return isinstance(cls, type) and issubclass(cls, base)
-
-
-def watch_event_loop() -> None:
-    """Log one line each time gevent's monitor thread sees the event loop blocked.
-
-    The monitor runs only when gunicorn.conf.py enabled it (CHORUS_BLOCKING_WARN); this only
-    listens. Safe to call more than once.
-    """
-    import zope.event
-
-    if _report_blocked not in zope.event.subscribers:
-        zope.event.subscribers.append(_report_blocked)
-
-
-def _report_blocked(event: object) -> None:
-    from gevent.events import EventLoopBlocked
-
-    if not isinstance(event, EventLoopBlocked):
-        return
-    frames = [line.strip() for line in event.info if line.lstrip().startswith("File ")]
-    where = frames[-1] if frames else repr(event.greenlet)
-    log.warning("event loop blocked for over %.1f s (every client waits meanwhile; pings time "
-                "out past CHORUS_PING_TIMEOUT): %s. Fix: make that call cooperative "
-                "(gevent-patched I/O, socketio.sleep) or move it off the request path.",
-                event.blocking_time, where)

@@ -28,7 +28,7 @@ from typing import Any
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.traffic import Traffic
+from app.transport.traffic import Traffic
 
 log = logging.getLogger(__name__)
 

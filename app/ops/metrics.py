@@ -4,7 +4,7 @@ Each app has its own registry (tests build many apps in one process; prometheus_
 registry would refuse the second). Counts that already live somewhere (open connections, rooms
 followed, the message queue's link) are read at scrape time by ``LiveCollector`` rather than kept
 twice; everything else is counted where it happens: events and acks in
-app/namespaces/contract.py, batch sizes where batches are emitted, store calls through
+app/namespaces/base.py, batch sizes where batches are emitted, store calls through
 ``TimedStore``.
 """
 

@@ -1,28 +1,28 @@
-"""The payload rules of the /sync contract: names, values, numbers, and the request records.
+"""The payload rules of the /sync contract: names, numbers, and the request records.
 
 Plain functions with no Flask or Socket.IO imports, so every rule tests as a function call. The
-socket namespace and the HTTP API both parse through here; each parser returns a frozen record or
-raises ChorusError with ``bad_request`` / ``too_large`` and a message that names the field.
+socket namespace, the HTTP API and the CLI all parse through here; each parser returns a frozen
+record or raises ChorusError with ``bad_request`` / ``too_large`` and a message that names the
+field. What a value may be (compact JSON of at most 4 KiB) is the store's rule, in
+app/state/values.py, since a store must hold it whoever writes.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from app.errors import bad_request, too_large
+from app.state.base import Write
+from app.state.errors import bad_request
+from app.state.values import encode_value
 
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # rooms, client ids and op ids
 KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-MAX_VALUE_BYTES = 4096
 MAX_BY = 1e9
 MAX_NAME_CHARS = 40
 MAX_EPOCH_CHARS = 128
-# Totals beyond this stop being exact in a browser's doubles; incr refuses to go past it.
-MAX_SAFE_TOTAL = 2**53 - 1
 
 WRITE_EVENTS = ("set", "incr", "delete")
 
@@ -34,21 +34,6 @@ class Join:
     room: str
     since: int | None = None
     epoch: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Write:
-    """A validated ``set``, ``incr`` or ``delete``, carrying who sent it for op idempotency."""
-
-    kind: str
-    room: str
-    key: str
-    client: str
-    op: str | None = None
-    value: Any = None
-    value_json: str | None = None  # the value as compact JSON, already size-checked
-    by: int | float = 0
-    expect: int | None = None
 
 
 def require_object(data: Any) -> dict:
@@ -120,33 +105,6 @@ def parse_by(by: Any) -> int | float:
     if abs(by) > MAX_BY or not math.isfinite(by):
         raise bad_request("by must be a finite number within +-1e9")
     return by
-
-
-def encode_value(value: Any) -> str:
-    """Return ``value`` as compact JSON, refusing NaN, Infinity and anything over 4 KiB."""
-    try:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    except ValueError:
-        raise bad_request("value must be JSON: NaN and Infinity are not allowed") from None
-    except RecursionError:
-        raise too_large("value is nested too deeply") from None
-    except TypeError as exc:  # pragma: no cover - JSON decoding only yields JSON types
-        raise bad_request(f"value is not JSON: {exc}") from None
-    if len(text) > MAX_VALUE_BYTES:
-        raise too_large(f"value is over {MAX_VALUE_BYTES} bytes as compact UTF-8 JSON")
-    try:
-        size = len(text.encode("utf-8"))
-    except UnicodeEncodeError:  # a lone surrogate such as "\ud800": valid JSON, not UTF-8
-        raise bad_request("value holds a string that is not valid Unicode (a lone surrogate)") \
-            from None
-    if size > MAX_VALUE_BYTES:
-        raise too_large(f"value is over {MAX_VALUE_BYTES} bytes as compact UTF-8 JSON")
-    return text
-
-
-def is_number(value: Any) -> bool:
-    """True for JSON numbers; booleans are not numbers here, whatever Python thinks."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def parse_auth(auth: Any) -> tuple[str | None, str | None]:

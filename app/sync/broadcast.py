@@ -18,9 +18,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from app.coalescer import Coalescer
-from app.errors import ChorusError
 from app.state import Store
+from app.state.errors import ChorusError
+from app.sync.coalescer import Coalescer
 
 log = logging.getLogger(__name__)
 
