@@ -32,6 +32,13 @@ def _number(raw: str) -> float:
     return value
 
 
+def _seconds(raw: str) -> float:
+    value = _number(raw)
+    if value <= 0:
+        raise ValueError("must be a number of seconds > 0 (fractions allowed: 0.5)")
+    return value
+
+
 def _count(raw: str) -> int:
     value = int(raw)
     if value < 0:
@@ -142,9 +149,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated networks that may read /metrics without a token."),
     Setting("METRICS_TOKEN", None, _optional_text,
             "Bearer token that lets any address read /metrics."),
-    Setting("PING_INTERVAL", 25, _count, "Seconds between Engine.IO pings."),
-    Setting("PING_TIMEOUT", 20, _count,
-            "Seconds without a pong before a client is considered gone."),
+    Setting("PING_INTERVAL", 25, _seconds,
+            "Seconds between Engine.IO pings; fractions allowed (0.5)."),
+    Setting("PING_TIMEOUT", 20, _seconds,
+            "Seconds without a pong, after a ping, before a client is considered gone; "
+            "fractions allowed."),
     Setting("SEED_DEMO", True, _flag, "Give the `demo` room starting values on first start."),
     Setting("LEAN_SOCKETS", True, _flag,
             "One greenlet per connection instead of Engine.IO's three "

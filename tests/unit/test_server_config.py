@@ -7,6 +7,7 @@ import runpy
 
 import pytest
 
+from app.config import settings_from_environ
 from app.ops.blocked_loop import _report_blocked
 from app.ops.selfcheck import WEBSOCKET_WORKER, check_serving
 from tests.support import ROOT
@@ -69,3 +70,12 @@ def test_blocked_event_loop_is_one_log_line(caplog):
     assert len(caplog.records) == 1
     message = caplog.records[0].getMessage()
     assert "\n" not in message and "slow.py" in message and "blocked" in message
+
+
+@pytest.mark.parametrize("name", ["CHORUS_PING_INTERVAL", "CHORUS_PING_TIMEOUT"])
+def test_ping_settings_take_fractions_of_a_second(name):
+    key = name.removeprefix("CHORUS_")
+    assert settings_from_environ({name: "0.5"})[key] == 0.5
+    for bad in ("0", "-1", "nan", "soon"):
+        with pytest.raises(ValueError, match=name):
+            settings_from_environ({name: bad})
