@@ -10,6 +10,8 @@
 #   make bench      the benchmark suite against Chorus, a naive Flask-SocketIO server and a
 #                   Node.js Socket.IO server (bench/; about 50 minutes); BENCH_ARGS=--smoke
 #   make lint       ruff, and the layer rules of app/ (import-linter contracts in pyproject.toml)
+#   make lock       recompile requirements*.txt, with hashes, from requirements*.in
+#   make audit      pip-audit and npm audit over every pin (needs the network)
 #   make clean      remove .venv, node_modules and generated files
 
 PYTHON ?= python3
@@ -17,7 +19,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SIO_CLIENT := static/vendor/socket.io.min.js
 
-.PHONY: run run-nginx run-cluster bench install test test-deps system-deps lint clean
+.PHONY: run run-nginx run-cluster bench install test test-deps system-deps lint lock audit clean
 
 run: install
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
@@ -35,10 +37,11 @@ install: $(VENV)/.runtime $(SIO_CLIENT)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) 2>/dev/null || { scripts/need-packages python3-venv && \
 		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
-	$(BIN)/python -m pip install -q --upgrade pip
 
+# Every package, transitive ones included, pinned with its hashes: pip refuses any file whose
+# hash is not listed (requirements.txt is compiled from requirements.in by `make lock`).
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --require-hashes -r requirements.txt
 	touch $@
 
 # The browser's Socket.IO client, pinned in package-lock.json and served from our own /static.
@@ -53,7 +56,7 @@ system-deps:
 		zbarimg:zbar-tools fonts-noto-color-emoji
 
 $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements-test.txt
+	$(BIN)/pip install -q --require-hashes -r requirements-test.txt
 	touch $@
 
 # The Node.js reference server of the benchmarks (socket.io, pinned in its package-lock.json).
@@ -66,6 +69,29 @@ test-deps: install system-deps $(VENV)/.test bench/node/node_modules/.installed
 bench: test-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# The pins. requirements.txt and requirements-test.txt are compiled from their .in files (the
+# packages we ask for) with every transitive package and the hashes of each release's files.
+# Edit an .in file, then `make lock`; `make audit` asks the advisory databases about every pin
+# (it needs the network: PyPI's and npm's advisories).
+TOOLS := .venv-tools
+COMPILE := $(TOOLS)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+
+$(TOOLS)/.installed:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q pip-tools==7.7.0 pip-audit==2.10.1
+	touch $@
+
+lock: $(TOOLS)/.installed
+	$(COMPILE) -o requirements.txt requirements.in
+	$(COMPILE) -o requirements-test.txt requirements-test.in
+
+audit: $(TOOLS)/.installed
+	$(TOOLS)/bin/pip-audit --require-hashes --disable-pip -r requirements.txt
+	$(TOOLS)/bin/pip-audit --require-hashes --disable-pip -r requirements-test.txt
+	npm audit
+	cd bench/node && npm audit
+
 LINTED := app tests bench wsgi.py gunicorn.conf.py chorus_worker.py nginx/render.py
 
 test: test-deps lint
@@ -76,4 +102,4 @@ lint: $(VENV)/.test
 	$(BIN)/lint-imports --no-cache
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache
+	rm -rf $(VENV) $(TOOLS) node_modules static/vendor .pytest_cache
