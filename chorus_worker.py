@@ -1,11 +1,13 @@
-"""gunicorn's worker class for Chorus: gevent-websocket's worker, with a cap on message size
-and a faster reader of request headers.
+"""gunicorn's worker class for Chorus: gevent-websocket's worker, with a websocket reader that
+follows RFC 6455 and caps message size, and a faster reader of request headers.
 
 gevent-websocket reads a whole frame into memory, unmasks it in Python and only then hands it on,
 so a client sending one 20 MiB frame costs the server 20 MiB and seconds of CPU before Engine.IO's
 own size check could run. Here the length in each frame's header is checked first, summed over a
 message's continuation frames, and a message over the cap is refused with close code 1009
-("message too big") before its payload is read.
+("message too big") before its payload is read. The other framing rules gevent-websocket skips or
+gets wrong (masking, close codes) are enforced from the header too, payloads are unmasked and
+decoded at C speed, and each connection's frames are read within a byte budget the app offers.
 
 gunicorn's master imports the worker class before wsgi.py patches anything, so this module sits
 at the top level and imports nothing from app/: only gevent-websocket and gunicorn, which are
