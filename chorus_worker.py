@@ -1,11 +1,13 @@
-"""gunicorn's worker class for Chorus: gevent-websocket's worker, with a cap on message size
-and a faster reader of request headers.
+"""gunicorn's worker class for Chorus: gevent-websocket's worker, with a websocket reader that
+follows RFC 6455 and caps message size, and a faster reader of request headers.
 
 gevent-websocket reads a whole frame into memory, unmasks it in Python and only then hands it on,
 so a client sending one 20 MiB frame costs the server 20 MiB and seconds of CPU before Engine.IO's
 own size check could run. Here the length in each frame's header is checked first, summed over a
 message's continuation frames, and a message over the cap is refused with close code 1009
-("message too big") before its payload is read.
+("message too big") before its payload is read. The other framing rules gevent-websocket skips or
+gets wrong (masking, close codes) are enforced from the header too, payloads are unmasked and
+decoded at C speed, and each connection's frames are read within a byte budget the app offers.
 
 gunicorn's master imports the worker class before wsgi.py patches anything, so this module sits
 at the top level and imports nothing from app/: only gevent-websocket and gunicorn, which are
@@ -16,11 +18,13 @@ safe to import unpatched. It reads its one setting from the environment itself.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 import re
 import struct
 
+from gevent import sleep
 from geventwebsocket.exceptions import ProtocolError, WebSocketError
 from geventwebsocket.gunicorn.workers import GeventWebSocketWorker as _BaseWorker
 from geventwebsocket.handler import WebSocketHandler
@@ -30,34 +34,77 @@ from geventwebsocket.websocket import Header, WebSocket
 # Socket.IO event is under 5 KiB; a message between that and the cap still reaches the app and
 # gets a `too_large` ack, one over it closes the connection (the client reconnects).
 MAX_MESSAGE = int(os.environ.get("CHORUS_MAX_MESSAGE", str(64 * 1024)))
+CLOSE_PROTOCOL_ERROR = 1002
+CLOSE_INVALID_DATA = 1007
 CLOSE_TOO_BIG = 1009
 READ_BUFFER = 2048  # bytes of request read ahead per connection (pywsgi: 8192)
 
 log = logging.getLogger("chorus.worker")
 
 
-class MessageTooBig(ProtocolError):
+class Refusal(ProtocolError):
+    """A frame or message the server will not read: the close code that says why, and a reason
+    for the log."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class MessageTooBig(Refusal):
     """A message whose frame headers announce more bytes than the cap."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(CLOSE_TOO_BIG, reason)
+
+
+def valid_close_code(code: int) -> bool:
+    """Whether a peer may send ``code`` in a close frame (RFC 6455 7.4.1-7.4.2): the defined
+    codes except those only for reporting (1004-1006, 1015), and the registered and private
+    ranges 3000-4999. 1012-1014 were added to IANA's registry after the RFC."""
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
+
+def unmask(payload: bytes, mask: bytes) -> bytes:
+    """``payload`` XORed with the 4-byte ``mask`` repeated (RFC 6455 5.3), as one operation on
+    two big integers: C speed, where gevent-websocket goes byte by byte in Python."""
+    size = len(payload)
+    key = (mask * (size // 4 + 1))[:size]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(size, "big")
+
+
+_DATA = (WebSocket.OPCODE_CONTINUATION, WebSocket.OPCODE_TEXT, WebSocket.OPCODE_BINARY)
+_CONTROL = (WebSocket.OPCODE_CLOSE, WebSocket.OPCODE_PING, WebSocket.OPCODE_PONG)
+_utf8_decoder = codecs.getincrementaldecoder("utf-8")
 
 
 class CappedWebSocket(WebSocket):
-    """gevent-websocket's WebSocket, refusing oversize messages from their frame headers.
+    """gevent-websocket's WebSocket with a reader that follows RFC 6455 and caps message size.
 
-    gevent-websocket's read_message with one change: each frame's announced length is added to
-    the message's before its payload is read. No new attributes (``__slots__ = ()``), so the
-    handler can give this class to the WebSocket gevent-websocket made."""
+    Each frame's header is checked before its payload is read: masked, no reserved bits, a
+    known opcode, control frames short and whole, fragments in order, and the message's
+    announced length (summed over its continuation frames) within the cap. A frame that breaks
+    a rule is answered with a close frame saying why (1002, 1007 for invalid UTF-8, 1009 for
+    too big), and the connection ends. Payloads are unmasked and text decoded once, at C
+    speed; a connection's reads wait when it is over its byte budget (the handler's
+    ``byte_budget``). No new attributes (``__slots__ = ()``), so the handler can give this class
+    to the WebSocket gevent-websocket made."""
 
     __slots__ = ()
     max_message = MAX_MESSAGE
 
     def read_message(self):
+        """The next text (str) or binary (bytes) message; None once the connection closes."""
         try:
-            return self._read_capped_message()
-        except MessageTooBig as exc:
+            return self._read_message()
+        except ProtocolError as exc:  # includes gevent-websocket's own header checks: 1002
+            code = getattr(exc, "code", CLOSE_PROTOCOL_ERROR)
             environ = self.environ or {}
-            log.warning("websocket closed with %d from %s: %s", CLOSE_TOO_BIG,
-                        environ.get("REMOTE_ADDR", "?"), exc)
-            self.close(CLOSE_TOO_BIG, "message too big")
+            log.log(logging.WARNING if code == CLOSE_TOO_BIG else logging.INFO,
+                    "websocket closed with %d from %s: %s", code,
+                    environ.get("REMOTE_ADDR", "?"), exc)
+            self.close(code, "message too big" if code == CLOSE_TOO_BIG else "")
             return None
 
     def close(self, code=1000, message=""):
@@ -72,59 +119,98 @@ class CappedWebSocket(WebSocket):
             self.closed = True
         super().close()  # already marked closed: sends nothing more, releases the stream
 
-    def _read_capped_message(self):
-        opcode = None
+    def _read_message(self):
+        opcode = None  # of the message being read, once its first frame is in
         announced = 0  # bytes of the current message, from the headers read so far
-        message = bytearray()
+        parts: list = []
+        decoder = None  # for a text message in several frames: characters cut across them
         while True:
-            header = Header.decode_header(self.stream)
-            if header.flags:
-                raise ProtocolError("reserved bits set")
-            if header.opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY,
-                                 self.OPCODE_CONTINUATION):
+            header = self._read_header()
+            if header.opcode in _DATA:
+                if header.opcode == self.OPCODE_CONTINUATION:
+                    if opcode is None:
+                        raise Refusal(CLOSE_PROTOCOL_ERROR, "continuation frame without a "
+                                      "message")
+                elif opcode is not None:
+                    raise Refusal(CLOSE_PROTOCOL_ERROR, f"opcode {header.opcode} inside a "
+                                  "fragmented message")
                 announced += header.length
                 if announced > self.max_message:
                     raise MessageTooBig(
                         f"message of at least {announced} bytes, over the cap of "
                         f"{self.max_message} (CHORUS_MAX_MESSAGE)")
             payload = self._read_payload(header)
-            if header.opcode in (self.OPCODE_TEXT, self.OPCODE_BINARY):
-                if opcode:
-                    raise ProtocolError(f"opcode {header.opcode} inside a fragmented message")
-                self.utf8validator.reset()
-                self.utf8validate_last = (True, True, 0, 0)
-                opcode = header.opcode
-            elif header.opcode == self.OPCODE_CONTINUATION:
-                if not opcode:
-                    raise ProtocolError("continuation frame without a message")
-            elif header.opcode == self.OPCODE_PING:
-                self.handle_ping(header, payload)
+            if header.opcode == self.OPCODE_PING:
+                self.send_frame(payload, self.OPCODE_PONG)
                 continue
-            elif header.opcode == self.OPCODE_PONG:
-                self.handle_pong(header, payload)
+            if header.opcode == self.OPCODE_PONG:
                 continue
-            elif header.opcode == self.OPCODE_CLOSE:
-                self.handle_close(header, payload)
+            if header.opcode == self.OPCODE_CLOSE:
+                self._answer_close(payload)
                 return None
+            if opcode is None:
+                opcode = header.opcode
+                if header.fin:  # the usual case: a whole message in one frame
+                    return _text(payload) if opcode == self.OPCODE_TEXT else payload
+                if opcode == self.OPCODE_TEXT:
+                    decoder = _utf8_decoder()
+            if decoder is not None:
+                parts.append(_text(payload, decoder, header.fin))
             else:
-                raise ProtocolError(f"unexpected opcode {header.opcode}")
-            if opcode == self.OPCODE_TEXT:
-                self.validate_utf8(payload)
-            message += payload
+                parts.append(payload)
             if header.fin:
-                break
-        if opcode == self.OPCODE_TEXT:
-            self.validate_utf8(message)
-            return self._decode_bytes(message)
-        return message
+                return "".join(parts) if decoder is not None else b"".join(parts)
+
+    def _read_header(self) -> Header:
+        """The next frame's header, checked against RFC 6455 5.1-5.5 before its payload is
+        read. gevent-websocket's decode_header refuses fragmented and oversize control frames
+        itself (a ProtocolError: 1002)."""
+        header = Header.decode_header(self.stream)
+        if header.flags:
+            raise Refusal(CLOSE_PROTOCOL_ERROR, "reserved bits set, with no extension")
+        if header.opcode not in _DATA and header.opcode not in _CONTROL:
+            raise Refusal(CLOSE_PROTOCOL_ERROR, f"reserved opcode {header.opcode}")
+        if not header.mask:
+            raise Refusal(CLOSE_PROTOCOL_ERROR, "unmasked client frame")
+        return header
 
     def _read_payload(self, header) -> bytes:
+        budget = getattr(self.handler, "byte_budget", None)
+        if budget is not None:
+            wait = budget.charge(header.length + 6)  # 6: a masked frame's shortest header
+            if wait > 0:  # over its budget: read this client later, others meanwhile
+                sleep(wait)
         if not header.length:
             return b""
         payload = self.raw_read(header.length)
         if len(payload) != header.length:
             raise WebSocketError("Unexpected EOF reading frame payload")
-        return header.unmask_payload(payload) if header.mask else payload
+        return unmask(payload, header.mask)
+
+    def _answer_close(self, payload: bytes) -> None:
+        """Echo a close frame's status code (RFC 6455 5.5.1); 1002 for a body of one byte or
+        a code no one may send, 1007 for a reason that is not UTF-8."""
+        if not payload:
+            self.close(1000)
+            return
+        if len(payload) < 2:
+            raise Refusal(CLOSE_PROTOCOL_ERROR, "close frame with a 1-byte body")
+        code = struct.unpack("!H", payload[:2])[0]
+        if not valid_close_code(code):
+            raise Refusal(CLOSE_PROTOCOL_ERROR, f"invalid close code {code}")
+        _text(payload[2:])
+        self.close(code)
+
+
+def _text(payload: bytes, decoder=None, final: bool = True) -> str:
+    """``payload`` decoded as UTF-8, by ``decoder`` when the text continues in later frames;
+    invalid UTF-8 (or a character cut off at the end) is refused with 1007."""
+    try:
+        if decoder is None:
+            return payload.decode("utf-8")
+        return decoder.decode(payload, final)
+    except UnicodeDecodeError as exc:
+        raise Refusal(CLOSE_INVALID_DATA, f"invalid UTF-8 in a text message: {exc}") from None
 
 
 class RequestHeaders:
@@ -231,6 +317,9 @@ class CappedWebSocketHandler(WebSocketHandler):
         super().__init__(sock, address, server, rfile)
 
     MessageClass = RequestHeaders  # pywsgi calls self.MessageClass(rfile, 0)
+    # A websocket's byte budget, when the app offers one: its charge(bytes) says how long to
+    # wait before reading them (CappedWebSocket._read_payload). The class's None for the rest.
+    byte_budget = None
 
     def log_request(self):
         # gevent-websocket formats every request's log line, then its logger drops it unless
@@ -261,6 +350,12 @@ class CappedWebSocketHandler(WebSocketHandler):
         result = super().upgrade_connection()
         if type(getattr(self, "websocket", None)) is WebSocket:
             self.websocket.__class__ = CappedWebSocket
+            # The app offers a budget per connection as ``extensions["chorus.byte_budget"]``
+            # (duck-typed, like the admission check): a callable returning one, or None.
+            extensions = getattr(self.application, "extensions", None) or {}
+            budget_for = extensions.get("chorus.byte_budget")
+            if budget_for is not None:
+                self.byte_budget = budget_for()
         return result
 
 

@@ -76,10 +76,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_socketio(app, manager)
 
     metrics = Metrics()
-    traffic = Traffic(app.config["EVENT_RATE"], app.config["EVENT_BURST"])
+    traffic = Traffic(app.config["EVENT_RATE"], app.config["EVENT_BURST"],
+                      byte_rate=app.config["BYTE_RATE"], byte_burst=app.config["BYTE_BURST"],
+                      on_read_delay=metrics.read_delayed)
     gate = _wrap_wsgi(app, traffic, metrics)
     app.extensions["chorus.metrics"] = metrics
     app.extensions["chorus.traffic"] = traffic
+    app.extensions["chorus.byte_budget"] = traffic.byte_budget  # chorus_worker.py
     app.extensions["chorus.drain"] = gate.drain  # run on SIGTERM (gunicorn.conf.py post_fork)
 
     store = open_store(app.config["STORE"], Limits(

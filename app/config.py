@@ -142,6 +142,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENT_BURST", 1200, _count,
             "Events one connection may send at once (an outbox replay, a polling POST of queued "
             "clicks) before EVENT_RATE applies."),
+    Setting("BYTE_RATE", 1048576.0, _number,
+            "Bytes a second one websocket connection may send, after its burst; past it the "
+            "server reads that connection's frames later (the client waits in TCP) rather than "
+            "refusing them, so a flood of large frames takes no more than its share of the CPU. "
+            "0 turns the budget off."),
+    Setting("BYTE_BURST", 1048576, _count,
+            "Bytes one websocket connection may send at once before BYTE_RATE applies."),
     Setting("MAX_CONNECTIONS_PER_ADDRESS", 0, _count,
             "Open connections one client address may hold (429 past it); 0, the default, is "
             "no limit, since a hall of phones often shares one NAT address. Loopback is exempt."),

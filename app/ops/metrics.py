@@ -44,6 +44,17 @@ class Metrics:
         self.dropped = Counter("chorus_dropped_clients", "Clients dropped by the server, by "
                                "reason (backlog: stopped reading; draining: restart).",
                                ["reason"], registry=r)
+        self.read_delays = Counter("chorus_websocket_read_delays", "Websocket frames read later "
+                                   "because their connection was over its byte budget "
+                                   "(CHORUS_BYTE_RATE).", registry=r)
+        self.read_delay_seconds = Counter("chorus_websocket_read_delay_seconds", "Seconds "
+                                          "websocket reads waited for their connection's byte "
+                                          "budget.", registry=r)
+
+    def read_delayed(self, seconds: float) -> None:
+        """Count one read delayed by ``seconds`` (the byte budget's on_delay)."""
+        self.read_delays.inc()
+        self.read_delay_seconds.inc(seconds)
 
     def watch(self, **readers: Callable[[], Any]) -> None:
         """Gauges read at scrape time; see LiveCollector for the readers it takes."""

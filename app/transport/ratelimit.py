@@ -72,3 +72,35 @@ class RateLimit:
         for key, full_at in list(self._full_at.items()):
             if full_at <= now:
                 del self._full_at[key]
+
+
+class ByteBudget:
+    """One connection's bytes: ``burst`` at once, then ``rate`` a second, never refused.
+
+    Where RateLimit answers "not now", this answers "how long to wait": the websocket reader
+    (chorus_worker.py) charges each frame before reading its payload and sleeps that long, so a
+    client sending faster than its budget is read more slowly, and TCP makes it wait, instead of
+    taking the process's CPU from everyone else. The same cell rate algorithm as RateLimit:
+    ``_full_at`` is when the bucket would be full again.
+    """
+
+    __slots__ = ("_rate", "_tolerance", "_full_at", "_clock", "_on_delay")
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic,
+                 on_delay: Callable[[float], None] | None = None) -> None:
+        self._rate = rate
+        self._tolerance = burst / rate  # seconds of sending the bucket may run ahead of now
+        self._clock = clock
+        self._full_at = clock()
+        self._on_delay = on_delay
+
+    def charge(self, size: int) -> float:
+        """Take ``size`` bytes: 0.0 when within the budget, else the seconds to wait first."""
+        now = self._clock()
+        self._full_at = max(self._full_at, now) + size / self._rate
+        wait = self._full_at - now - self._tolerance
+        if wait <= 1e-9:
+            return 0.0
+        if self._on_delay is not None:
+            self._on_delay(wait)
+        return wait

@@ -1,11 +1,16 @@
 """What every client event passes through before its handler: the per-connection rate limit, the
-refusal while the server drains for a restart, and the count of events in flight.
+refusal while the server drains for a restart, and the count of events in flight; and the byte
+budget each websocket connection's frames are read within.
 
 One Traffic is shared by every namespace of an app (ContractNamespace asks it). The limit is a
 token bucket per Engine.IO connection: a burst large enough for an outbox replay or a polling POST
 of a thousand queued clicks, then a steady rate, past which the answer is ``rate_limited`` with
 ``retry_after_ms`` and the connection stays open. Refusals are raised as this layer's own
 exceptions; the namespaces answer them in the contract's words.
+
+The byte budget is the events' counterpart below Engine.IO: chorus_worker.py asks
+``byte_budget()`` for one per websocket connection and charges every frame to it before reading
+the payload; a client over it is read later rather than refused (backpressure).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from app.transport.ratelimit import RateLimit
+from app.transport.ratelimit import ByteBudget, RateLimit
 
 
 class Draining(Exception):
@@ -26,9 +31,14 @@ class Draining(Exception):
 class Traffic:
     """Admission of client events: ``admit`` raises the refusal, ``running`` counts in-flight."""
 
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] | None = None,
+                 byte_rate: float = 0, byte_burst: int = 0,
+                 on_read_delay: Callable[[float], None] | None = None) -> None:
         self.limit = RateLimit(rate, burst, what="events on this connection",
                                **({"clock": clock} if clock else {})) if rate > 0 else None
+        self.byte_rate = byte_rate
+        self.byte_burst = byte_burst
+        self._on_read_delay = on_read_delay
         self.draining = False
         self._in_flight = 0
         self._idle = threading.Condition()
@@ -41,6 +51,13 @@ class Traffic:
                            "reconnected)")
         if self.limit is not None:
             self.limit.take(connection)
+
+    def byte_budget(self) -> ByteBudget | None:
+        """A new websocket connection's byte budget (chorus_worker.py), or None when
+        CHORUS_BYTE_RATE is 0."""
+        if self.byte_rate <= 0:
+            return None
+        return ByteBudget(self.byte_rate, self.byte_burst, on_delay=self._on_read_delay)
 
     @contextmanager
     def running(self) -> Iterator[None]:

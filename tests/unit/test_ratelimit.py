@@ -1,11 +1,12 @@
 """The rate limit: a burst at once, then a steady rate, a wait that is exact, nothing kept for
-keys that are quiet again."""
+keys that are quiet again. The byte budget: the same, answered as a wait instead of a refusal."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.transport.ratelimit import RateLimit, RateLimited
+from app.transport.ratelimit import ByteBudget, RateLimit, RateLimited
+from app.transport.traffic import Traffic
 
 
 class Clock:
@@ -47,3 +48,30 @@ def test_quiet_keys_are_forgotten():
     clock.now += 1.0
     limit.wait_ms("late")  # a take after the sweep interval sweeps
     assert len(limit._full_at) == 1
+
+
+def test_byte_budget_waits_instead_of_refusing():
+    clock = Clock()
+    delays: list[float] = []
+    budget = ByteBudget(rate=1000, burst=3000, clock=clock, on_delay=delays.append)
+    assert [budget.charge(1000) for _ in range(3)] == [0.0] * 3  # the burst, at once
+    assert budget.charge(1000) == pytest.approx(1.0)  # one second's worth past it
+    assert budget.charge(500) == pytest.approx(1.5)  # charged even while waiting: debt grows
+    assert delays == pytest.approx([1.0, 1.5])
+    clock.now += 1.5  # the reader slept as told: the next bytes wait for their own share only
+    assert budget.charge(1000) == pytest.approx(1.0)
+    clock.now += 10  # quiet: the whole burst again
+    assert budget.charge(3000) == 0.0
+
+
+def test_byte_budget_allows_a_frame_larger_than_the_burst_after_a_wait():
+    budget = ByteBudget(rate=1000, burst=100, clock=Clock())
+    assert budget.charge(1100) == pytest.approx(1.0)
+
+
+def test_traffic_makes_one_byte_budget_per_connection_or_none():
+    traffic = Traffic(10, 10, byte_rate=1000, byte_burst=1000)
+    first, second = traffic.byte_budget(), traffic.byte_budget()
+    assert first is not second
+    assert first.charge(1000) == 0.0 and second.charge(1000) == 0.0
+    assert Traffic(10, 10, byte_rate=0).byte_budget() is None

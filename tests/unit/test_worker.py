@@ -1,13 +1,16 @@
-"""chorus_worker.py's request-header reader agrees with http.client's on what pywsgi asks of it."""
+"""chorus_worker.py's request-header reader agrees with http.client's on what pywsgi asks of it;
+its unmasking agrees with RFC 6455's byte-by-byte definition, and it knows which close codes a
+peer may send."""
 
 from __future__ import annotations
 
 import io
+import os
 from http import client
 
 import pytest
 
-from chorus_worker import RequestHeaders
+from chorus_worker import RequestHeaders, unmask, valid_close_code
 
 REQUESTS = [
     b"Host: 127.0.0.1:5000\r\nContent-Length: 12\r\nContent-Type: text/plain;charset=UTF-8\r\n\r\n",
@@ -63,3 +66,16 @@ def test_deleting_a_header_removes_every_line_of_it():
 def test_malformed_headers_set_a_status_pywsgi_answers_400(raw, status):
     headers, _ = read(RequestHeaders, raw)
     assert headers.status == status
+
+
+@pytest.mark.parametrize("size", [1, 3, 4, 5, 125, 4096, 60_001])
+def test_unmask_is_xor_with_the_repeated_mask(size):
+    payload, mask = os.urandom(size), os.urandom(4)
+    expected = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    assert unmask(payload, mask) == expected
+    assert unmask(b"\x00" * size, b"\x00\x00\x00\x00") == b"\x00" * size  # leading zeros kept
+
+
+def test_close_codes_a_peer_may_send():
+    allowed = [code for code in range(70000) if valid_close_code(code)]
+    assert allowed == [*range(1000, 1004), *range(1007, 1015), *range(3000, 5000)]
