@@ -44,6 +44,7 @@ from app.sync.broadcast import Broadcaster
 from app.sync.coalescer import Coalescer
 from app.sync.presence import Presence
 from app.sync.rooms import Rooms
+from app.transport import handshake
 from app.transport.connections import ConnectionGate, clients_by_transport
 from app.transport.origins import origin_check
 from app.transport.packets import ChorusPacket
@@ -144,6 +145,8 @@ def _init_transport(app: Flask) -> None:
         lean_socket.LeanSocket.on_drop = staticmethod(
             lambda: app.extensions["chorus.metrics"].dropped.labels("backlog").inc())
         lean_socket.install()
+    else:
+        handshake.install()  # Engine.IO's own sockets, announcing the exact ping interval
 
 
 def _init_socketio(app: Flask, manager: ChorusRedisManager | None) -> None:

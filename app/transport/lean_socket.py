@@ -4,8 +4,8 @@ python-engineio gives every client a reader greenlet (the request), a writer gre
 websocket clients) and a greenlet that sleeps until the next ping. An idle greenlet costs about
 8 KiB, so two thirds of a connection's memory was spent waiting. Here:
 
-* pings are sent by one greenlet per server (``Pinger``) that wakes every second and pings the
-  sockets that are due, instead of one sleeping greenlet per socket;
+* pings are sent by one greenlet per server (``Pinger``) that sleeps until the next socket is
+  due and pings it on time, instead of one sleeping greenlet per socket;
 * a websocket client is written to directly by whoever sends to it (the broadcaster, an ack),
   with a non-blocking write to its TCP socket. Only when the kernel's buffer is full is the rest
   kept in a backlog and a short-lived greenlet started to drain it. A client whose backlog
@@ -22,6 +22,8 @@ Everything else (handshake, upgrade, timeouts, close) is Engine.IO's own.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import socket as stdlib_socket
 import time
@@ -29,8 +31,11 @@ from collections import deque
 
 import engineio.socket
 import gevent
+import gevent.event
 from engineio import packet
 from geventwebsocket.websocket import Header, WebSocket
+
+from app.transport.handshake import exact_ping_interval
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +90,7 @@ class LeanSocket(engineio.socket.Socket):
             self._answered = time.monotonic()
 
     def send(self, pkt):
+        exact_ping_interval(self.server, pkt)
         if not self.check_ping_timeout():
             return
         if self._raw is not None and not self.upgrading:
@@ -250,14 +256,24 @@ class LeanSocket(engineio.socket.Socket):
 
 
 class Pinger:
-    """One greenlet per Engine.IO server that sends each socket its PING when due."""
+    """One greenlet per Engine.IO server that sends each socket its PING when it is due.
+
+    Sockets wait in a heap ordered by due time; the greenlet sleeps until the earliest one, and
+    is woken early when a socket due sooner is added, so a ping goes out on time (within the
+    event loop's latency) however fractional the interval. Sending one ping runs Engine.IO's
+    ping-timeout check, which may close that socket and run its disconnect handlers here: any
+    failure of one socket is logged and ends only that socket, and if the greenlet ever dies
+    the next ``watch`` starts another, so pings never stop for everyone else.
+    """
 
     _by_server: dict[int, Pinger] = {}
 
     def __init__(self, server) -> None:
         self.server = server
-        self.sockets: dict[str, LeanSocket] = {}
-        server.start_background_task(self._run)
+        self._due: list[tuple[float, int, LeanSocket]] = []
+        self._order = itertools.count()  # ties broken by arrival, never by comparing sockets
+        self._wake = gevent.event.Event()
+        self._greenlet: gevent.Greenlet | None = None
 
     @classmethod
     def for_server(cls, server) -> Pinger:
@@ -267,20 +283,34 @@ class Pinger:
         return pinger
 
     def watch(self, sock: LeanSocket) -> None:
-        self.sockets[sock.sid] = sock
+        """Ping ``sock`` at its ``next_ping``."""
+        heapq.heappush(self._due, (sock.next_ping, next(self._order), sock))
+        if self._due[0][2] is sock:
+            self._wake.set()  # due before whatever the greenlet sleeps for
+        if self._greenlet is None or self._greenlet.dead:
+            self._greenlet = gevent.spawn(self._run)
 
     def _run(self) -> None:
         while True:
-            self.server.sleep(1.0)
+            self._wake.clear()
             now = time.monotonic()
-            for sid, sock in list(self.sockets.items()):
-                if sock.closed or sock.closing:
-                    del self.sockets[sid]
-                elif sock.next_ping is not None and sock.next_ping <= now:
-                    sock.next_ping = None
-                    del self.sockets[sid]
-                    sock.last_ping = time.time()
-                    sock.send(packet.Packet(packet.PING))
+            while self._due and self._due[0][0] <= now:
+                due, _, sock = heapq.heappop(self._due)
+                if sock.next_ping == due and not (sock.closed or sock.closing):
+                    self._ping(sock)
+            self._wake.wait(self._due[0][0] - time.monotonic() if self._due else None)
+
+    def _ping(self, sock: LeanSocket) -> None:
+        sock.next_ping = None
+        sock.last_ping = time.time()
+        try:
+            sock.send(packet.Packet(packet.PING))
+        except Exception:
+            log.exception("%s: ping failed; closing this connection", sock.sid)
+            try:
+                sock.close(wait=False, abort=True)
+            except Exception:
+                log.exception("%s: close after a failed ping failed", sock.sid)
 
 
 def install() -> None:
