@@ -10,9 +10,8 @@ cookies (or opens a private window) is a new device. See docs/audience.md.
 from __future__ import annotations
 
 import secrets
-from http.cookies import CookieError, SimpleCookie
-
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.http import parse_cookie
 
 DEVICE_COOKIE = "chorus_device"
 DEVICE_MAX_AGE = 365 * 24 * 3600
@@ -40,10 +39,9 @@ class DeviceIds:
         return device if isinstance(device, str) else None
 
     def from_environ(self, environ: dict) -> str | None:
-        """The device id of the request that opened a Socket.IO connection."""
-        try:
-            jar = SimpleCookie(environ.get("HTTP_COOKIE", ""))
-        except CookieError:
-            return None
-        morsel = jar.get(DEVICE_COOKIE)
-        return self.read(morsel.value if morsel else None)
+        """The device id of the request that opened a Socket.IO connection.
+
+        Read as browsers send cookies (werkzeug's parser, Flask's own): the standard library's
+        SimpleCookie gives up on the whole header when any other cookie of the site is not
+        RFC-clean (``theme=dark mode``), and that browser could never vote again."""
+        return self.read(parse_cookie(environ).get(DEVICE_COOKIE))

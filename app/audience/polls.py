@@ -8,13 +8,12 @@ the presenter reveals them; the presenter always sees them.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import time
 from typing import Any
 
+from app.audience.spreadsheet import csv_text
 from app.state.errors import ChorusError, bad_request
 from app.state.hashes import Hashes
 
@@ -124,20 +123,15 @@ class Polls:
         results = self.results(room, poll)
         if fmt == "json":
             return json.dumps({"poll": poll, "results": results}, indent=2)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["poll", poll["id"], poll["question"]])
+        rows: list[list[Any]] = [["poll", poll["id"], poll["question"]], ["answer", "count"]]
         if poll["kind"] == "cloud":
-            writer.writerow(["answer", "count"])
-            writer.writerows(results["words"])
+            rows += [list(word) for word in results["words"]]
         else:
-            writer.writerow(["answer", "count"])
-            labels = poll["options"]
-            writer.writerows(zip(labels, results["counts"], strict=True))
-        writer.writerow(["total", results["total"]])
+            rows += [list(pair) for pair in zip(poll["options"], results["counts"], strict=True)]
+        rows.append(["total", results["total"]])
         if poll["kind"] == "scale":
-            writer.writerow(["mean", results["mean"]])
-        return out.getvalue()
+            rows.append(["mean", results["mean"]])
+        return csv_text(rows)
 
     def _choice(self, poll: dict, answer: Any) -> str:
         if poll["kind"] == "choice":
