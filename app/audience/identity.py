@@ -10,6 +10,7 @@ cookies (or opens a private window) is a new device. See docs/audience.md.
 from __future__ import annotations
 
 import secrets
+
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.http import parse_cookie
 
