@@ -321,6 +321,14 @@ class CappedWebSocketHandler(WebSocketHandler):
     # wait before reading them (CappedWebSocket._read_payload). The class's None for the rest.
     byte_budget = None
 
+    def get_environ(self):
+        # Tells the app's self-check (app/ops/selfcheck.py, UPGRADE_MARK) that the server
+        # in use can upgrade this request to WebSocket: `flask run` or gunicorn's own workers
+        # serve the same pages without it.
+        environ = super().get_environ()
+        environ["chorus.can_upgrade"] = True
+        return environ
+
     def log_request(self):
         # gevent-websocket formats every request's log line, then its logger drops it unless
         # CHORUS_ACCESS_LOG is on: format only when it will be written.

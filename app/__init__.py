@@ -17,7 +17,7 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.audience.demo import seed_demo
@@ -38,7 +38,7 @@ from app.namespaces.sync import SyncNamespace
 from app.ops.blocked_loop import watch_event_loop
 from app.ops.diagnostics import ProxyDiagnostics
 from app.ops.metrics import Metrics, TimedStore
-from app.ops.selfcheck import check_serving, log_report
+from app.ops.selfcheck import check_serving, confirm_upgrades, log_report
 from app.state import Hashes, Limits, Store, open_hashes, open_store
 from app.sync.broadcast import Broadcaster
 from app.sync.coalescer import Coalescer
@@ -284,3 +284,9 @@ def _check_serving(app: Flask, manager: ChorusRedisManager | None) -> None:
                            message_queue=redacted(manager.redis_url) if manager else None)
     app.extensions["chorus.serving"] = report
     log_report(report)
+
+    @app.before_request
+    def _confirm_upgrades() -> None:
+        # The first page or /healthz shows what really serves us (app/ops/selfcheck.py).
+        if report.server is None:
+            confirm_upgrades(report, request.environ)

@@ -37,6 +37,7 @@ def healthz():
         "store": store_ok,
         "store_backend": store_kind(current_app.config["STORE"]),
         "worker_class": serving.worker_class,
+        "server": serving.server,
         "workers": serving.workers,
         "message_queue": serving.message_queue,
         "version": current_app.config["VERSION"],
