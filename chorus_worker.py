@@ -329,6 +329,15 @@ class CappedWebSocketHandler(WebSocketHandler):
         environ["chorus.can_upgrade"] = True
         return environ
 
+    def start_response(self, status, headers, exc_info=None):
+        # A client that sent "Connection: close" is told so in the answer (RFC 9112 9.6: the
+        # server SHOULD send close in its final response). pywsgi closes without saying it,
+        # and a client keeping a pool of connections (Node's http agent) then sends its next
+        # request down the closed one and gets "socket hang up".
+        if self.close_connection and not any(name.lower() == "connection" for name, _ in headers):
+            headers = [*headers, ("Connection", "close")]
+        return super().start_response(status, headers, exc_info)
+
     def log_request(self):
         # gevent-websocket formats every request's log line, then its logger drops it unless
         # CHORUS_ACCESS_LOG is on: format only when it will be written.

@@ -44,7 +44,7 @@ from app.sync.broadcast import Broadcaster
 from app.sync.coalescer import Coalescer
 from app.sync.presence import Presence
 from app.sync.rooms import Rooms
-from app.transport import handshake
+from app.transport import engineio_rules
 from app.transport.connections import ConnectionGate, clients_by_transport
 from app.transport.origins import origin_check
 from app.transport.packets import ChorusPacket
@@ -146,7 +146,7 @@ def _init_transport(app: Flask) -> None:
             lambda: app.extensions["chorus.metrics"].dropped.labels("backlog").inc())
         lean_socket.install()
     else:
-        handshake.install()  # Engine.IO's own sockets, announcing the exact ping interval
+        engineio_rules.install()  # Engine.IO's own sockets, with the protocol's rules
 
 
 def _init_socketio(app: Flask, manager: ChorusRedisManager | None) -> None:
@@ -172,6 +172,8 @@ def _init_socketio(app: Flask, manager: ChorusRedisManager | None) -> None:
     # app/transport/origins.py logs every refused origin itself; Engine.IO would log the first
     # one again (and only the first), so its once-only message is marked as already said.
     socketio.server.eio.log_message_keys.add("bad-origin")
+    # Requests the Engine.IO protocol refuses get its 400 (app/transport/engineio_rules.py).
+    engineio_rules.strict_requests(socketio.server.eio)
 
 
 def _wrap_wsgi(app: Flask, traffic: Traffic, metrics: Metrics) -> ConnectionGate:

@@ -35,14 +35,14 @@ import gevent.event
 from engineio import packet
 from geventwebsocket.websocket import Header, WebSocket
 
-from app.transport.handshake import exact_ping_interval
+from app.transport.engineio_rules import StrictSocket, exact_ping_interval
 
 log = logging.getLogger(__name__)
 
 OPCODE_TEXT, OPCODE_BINARY = WebSocket.OPCODE_TEXT, WebSocket.OPCODE_BINARY
 
 
-class LeanSocket(engineio.socket.Socket):
+class LeanSocket(StrictSocket):
     """Engine.IO's socket without the writer and ping greenlets."""
 
     max_backlog = 1 << 20  # bytes waiting for one websocket client before it is dropped
@@ -144,7 +144,7 @@ class LeanSocket(engineio.socket.Socket):
         while self._queue is not None and not self._queue.empty():
             pkt = self._queue.get_nowait()  # what was queued before, in order
             self._queue.task_done()
-            if pkt is not None:
+            if pkt is not None and pkt.packet_type != packet.NOOP:  # NOOPs ended long-polls
                 self._write(pkt)
         self._queue = None
         while True:

@@ -28,7 +28,7 @@ class RawPolling:
         self.url = f"{base_url}/socket.io/?EIO=4&transport=polling&sid={self.sid}"
         self.pending: list[str] = []  # packets read and not yet asked for
         self.next_id = 1
-        assert self.post(f"40{namespace},").text == "OK"
+        assert self.post(f"40{namespace},").text == "ok"
         connected = self.wait_packet(lambda p: p.startswith(f"40{namespace},"))
         self.namespace_sid = json.loads(connected[len(f"40{namespace},"):])["sid"]
 
@@ -91,7 +91,7 @@ class RawPolling:
 
     def call(self, event: str, payload: Any) -> Any:
         ack_id, text = self.packet(event, payload)
-        assert self.post(text).text == "OK"
+        assert self.post(text).text == "ok"
         return self.acks([ack_id])[ack_id]
 
     def close(self) -> None:

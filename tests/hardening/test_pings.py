@@ -42,7 +42,7 @@ def open_polling(url: str) -> str:
     opening = requests.get(url + "/socket.io/?EIO=4&transport=polling", timeout=10)
     sid = json.loads(opening.text[1:])["sid"]
     session = f"{url}/socket.io/?EIO=4&transport=polling&sid={sid}"
-    assert requests.post(session, data="40/sync,", timeout=10).text == "OK"
+    assert requests.post(session, data="40/sync,", timeout=10).text == "ok"
     assert "40/sync," in requests.get(session, timeout=10).text
     return sid
 

@@ -170,7 +170,7 @@ def test_post_of_exactly_the_cap_with_900_packets_is_delivered_whole(base_url, s
     ids, body = packets_of_exactly(polling, room, CAP)
     assert len(ids) > 900
     reply = polling.post(body)
-    assert reply.status_code == 200 and reply.text == "OK", reply.text[:200]
+    assert reply.status_code == 200 and reply.text == "ok", reply.text[:200]
     acks = polling.acks(ids, timeout=30)
     assert all(ack["ok"] for ack in acks.values()), [a for a in acks.values() if not a["ok"]][:3]
     values = polling.call("join", {"room": room})["values"]
@@ -198,7 +198,7 @@ def test_chunked_post_within_the_cap_is_delivered(base_url, session):
     join_id, join = polling.packet("join", {"room": room})
     reply = polling.post(iter([join.encode()]))
     assert reply.request.headers.get("Transfer-Encoding") == "chunked"
-    assert reply.status_code == 200 and reply.text == "OK"
+    assert reply.status_code == 200 and reply.text == "ok"
     ack = polling.acks([join_id])[join_id]
     assert ack["ok"] and ack["room"] == room
     # many packets, split into chunks anywhere (inside packets too)
@@ -209,7 +209,7 @@ def test_chunked_post_within_the_cap_is_delivered(base_url, session):
         texts.append(text)
     body = SEPARATOR.join(texts).encode()
     reply = polling.post(body[i:i + 777] for i in range(0, len(body), 777))
-    assert reply.status_code == 200 and reply.text == "OK"
+    assert reply.status_code == 200 and reply.text == "ok"
     acks = polling.acks(ids)
     assert sorted(ack["value"] for ack in acks.values()) == list(range(1, 301))
 
