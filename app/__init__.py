@@ -232,8 +232,9 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
             metrics.batch_changes.observe(len(data["changes"]))
         socketio.emit(event, data, to=room, namespace=namespace, ignore_queue=not everywhere)
 
-    def coalescer_for(interval: float, flush) -> Coalescer:
-        return Coalescer(interval, flush, socketio.start_background_task, socketio.sleep)
+    def coalescer_for(interval: float, flush, min_interval: float | None = None) -> Coalescer:
+        return Coalescer(interval, flush, socketio.start_background_task, socketio.sleep,
+                         min_interval=min_interval)
 
     cluster = Cluster(manager, socketio.start_background_task, socketio.sleep)
     counter = None

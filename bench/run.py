@@ -46,6 +46,13 @@ SCENARIOS = {
     # process parsing a million deliveries saturated its core before the Node server did.
     "fanout": ({"scenario": "fanout", "clients": 1000, "rate": 100, "seconds": 10, "parts": 2},
                {"scenario": "fanout", "clients": 20, "rate": 20, "seconds": 2, "parts": 2}),
+    # the quieter rates, where a fixed tick would be pure delay
+    "fanout-100x50": ({"scenario": "fanout", "clients": 100, "rate": 50, "seconds": 10,
+                       "parts": 2},
+                      {"scenario": "fanout", "clients": 10, "rate": 10, "seconds": 2, "parts": 2}),
+    "fanout-1000x20": ({"scenario": "fanout", "clients": 1000, "rate": 20, "seconds": 10,
+                        "parts": 2},
+                       {"scenario": "fanout", "clients": 20, "rate": 5, "seconds": 2, "parts": 2}),
     "converge": ({"scenario": "converge", "clients": 200, "each": 50},
                  {"scenario": "converge", "clients": 10, "each": 10}),
     "polling": ({"scenario": "fanout", "clients": 100, "rate": 50, "seconds": 10,
@@ -255,6 +262,7 @@ REPORTED = {
     "converge": ["throughput_per_s", "exact", "server_cpu_percent", "loadgen_cpu_percent"],
     "polling": ["latency_p50_ms", "latency_p99_ms", "server_cpu_percent", "loadgen_cpu_percent"],
 }
+REPORTED["fanout-100x50"] = REPORTED["fanout-1000x20"] = REPORTED["fanout"]
 
 
 def median(values: list) -> object:

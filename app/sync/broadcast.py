@@ -37,7 +37,9 @@ class Broadcaster:
         self._tell_others = tell_others
         self._sent: dict[str, tuple[str, int]] = {}  # room -> (epoch, version) members hold
         self._untold: set[str] = set()  # rooms changed here that other processes must hear of
-        self._ticker = coalescer_for(tick, self._flush)
+        # Adaptive: a room whose batch is cheap to send is flushed more often, down to a tenth
+        # of the tick (see app/sync/coalescer.py); a room of thousands, every tick.
+        self._ticker = coalescer_for(tick, self._flush, min_interval=tick / 10)
 
     def follow(self, room: str, epoch: str, version: int) -> None:
         """Start sending ``room``'s changes after ``version``; called as its first member joins."""

@@ -224,3 +224,56 @@ def test_forget_resets_the_interval(h):
     h.trigger()
     assert h.flush_count == 2 and h.tasks == []
     h.coalescer.forget("never-seen")  # forgetting an unknown key is harmless
+
+
+@pytest.fixture
+def adaptive() -> Harness:
+    """A Coalescer whose interval follows its flushes' cost, between 0.1 and 1 second."""
+    harness = Harness()
+    harness.coalescer = Coalescer(INTERVAL, harness.flush, harness.start_task, harness.sleep,
+                                  clock=lambda: harness.now, min_interval=INTERVAL / 10)
+    return harness
+
+
+def test_adaptive_a_cheap_key_is_flushed_at_the_minimum_interval(adaptive):
+    """A flush that takes no time leaves the interval at its floor: a trigger a floor later
+    flushes at once, one sooner waits for the floor only."""
+    h = adaptive
+    h.trigger()
+    h.now += INTERVAL / 10
+    h.trigger()
+    assert h.flush_count == 2 and h.tasks == []
+    h.now += INTERVAL / 20
+    h.trigger()
+    assert h.flush_count == 2
+    assert h.tasks[0][1][1] == pytest.approx(INTERVAL / 20)
+
+
+def test_adaptive_the_interval_grows_with_the_cost_of_a_flush_up_to_its_maximum(adaptive):
+    """A flush taking 0.2 s spaces flushes by cost_factor x 0.2 s; one taking 0.6 s by the full
+    interval, never more."""
+    h = adaptive
+    cost = {"value": 0.2}
+
+    def slow(key):
+        h.now += cost["value"]
+
+    h.during_flush = slow
+    h.trigger()  # flushes at 100.0, ends at 100.2
+    assert h.coalescer.interval_of("room") == pytest.approx(0.2 * Coalescer.cost_factor)
+    h.trigger()  # inside the interval: waits until 100.0 + 0.5
+    assert h.tasks[0][1][1] == pytest.approx(0.2 * Coalescer.cost_factor - 0.2)
+    h.run_tasks()
+    cost["value"] = 0.6
+    h.now += 2
+    h.trigger()
+    assert h.coalescer.interval_of("room") == pytest.approx(INTERVAL)
+    h.coalescer.forget("room")
+    assert h.coalescer.interval_of("room") == pytest.approx(INTERVAL / 10)
+
+
+def test_a_fixed_coalescer_ignores_the_cost_of_its_flushes(h):
+    """Without min_interval (presence, audience feeds) the interval is the interval."""
+    h.during_flush = lambda key: setattr(h, "now", h.now + 0.01)
+    h.trigger()
+    assert h.coalescer.interval_of("room") == INTERVAL
