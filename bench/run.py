@@ -34,6 +34,9 @@ from pathlib import Path
 
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.cluster import ClusterUnderTest  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -60,7 +63,7 @@ SCENARIOS = {
                 {"scenario": "fanout", "clients": 10, "rate": 10, "seconds": 2,
                  "transport": "polling", "parts": 2}),
 }
-SERVERS = ("chorus", "naive", "node")
+SERVERS = ("chorus", "naive", "node")  # and "cluster": Chorus as `make run-cluster` runs it
 
 
 def free_port() -> int:
@@ -138,9 +141,18 @@ class ServerUnderTest:
         self.log.close()
 
 
+CLUSTER = {"instances": 3, "nginx_workers": 1}  # set from the command line
+
+
+def start_server(kind: str, workdir: Path, scenario: str):
+    if kind == "cluster":
+        return ClusterUnderTest(workdir, free_port, raise_nofile, **CLUSTER)
+    return ServerUnderTest(kind, workdir, scenario)
+
+
 def run_round(kind: str, scenario: str, loadgen_args: dict, workdir: Path) -> dict:
     """One server, one scenario: the load generator's figures plus the server's."""
-    server = ServerUnderTest(kind, workdir, scenario)
+    server = start_server(kind, workdir, scenario)
     try:
         base_rss = server.rss_kib()
         parts = int(loadgen_args.get("parts", 1))
@@ -153,6 +165,12 @@ def run_round(kind: str, scenario: str, loadgen_args: dict, workdir: Path) -> di
                     "--room", f"{scenario}-{kind}", "--part", str(part)]
             for key, value in loadgen_args.items():
                 args += [f"--{key}", str(value)]
+            if parts > 1 and loadgen_args["scenario"] == "conn":
+                # ~28,000 ephemeral ports per source address and destination: each part
+                # connects from its own loopback address (127.0.0.2, .3, ...)
+                args += ["--localAddress", f"127.0.0.{2 + part}"]
+            if kind == "cluster":  # each client its own sticky cookie, as a browser has
+                args += ["--sticky", "1"]
             loadgens.append(subprocess.Popen(
                 args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, text=True, preexec_fn=raise_nofile))
@@ -182,6 +200,8 @@ def run_round(kind: str, scenario: str, loadgen_args: dict, workdir: Path) -> di
                     if loadgens[part].poll() is not None:
                         raise RuntimeError(f"{kind} {scenario}: load generator part {part} "
                                            f"exited: {loadgens[part].stdout.read()[-2000:]}")
+            if loadgen_args["scenario"] == "conn":  # every part connected: the memory now
+                rss_connected.append(server.rss_kib())
             for loadgen in loadgens:
                 loadgen.stdin.write("go\n")
                 loadgen.stdin.flush()
@@ -201,6 +221,11 @@ def run_round(kind: str, scenario: str, loadgen_args: dict, workdir: Path) -> di
         if rss_connected and figures.get("joined"):
             figures["rss_per_connection_kib"] = (rss_connected[0] - base_rss) / figures["joined"]
         figures["server_rss_mib"] = server.rss_kib() / 1024
+        if kind == "cluster":
+            side = server.side_rss_kib()
+            figures["nginx_rss_mib"] = side["nginx"] / 1024
+            figures["redis_rss_mib"] = side["redis"] / 1024
+            figures["instance_rss_mib"] = [round(k / 1024, 1) for k in server.per_instance_rss_kib()]
         return figures
     finally:
         server.stop()
@@ -217,9 +242,17 @@ def merge_parts(reports: list[dict]) -> dict:
     figures = dict(reports[0])
     if len(reports) == 1:
         return figures
-    for key in ("clients", "failed", "batches_received"):
-        figures[key] = sum(report.get(key, 0) for report in reports)
-    figures["connect_join_s"] = max(report["connect_join_s"] for report in reports)
+    for key in ("clients", "failed", "batches_received", "joined", "dropped",
+                "alive_after_hold", "unfinished", "join_retries"):
+        if any(key in report for report in reports):
+            figures[key] = sum(report.get(key, 0) for report in reports)
+    times = [report["connect_join_s"] for report in reports]
+    numbers = [t for t in times if isinstance(t, (int, float))]
+    figures["connect_join_s"] = max(numbers) if len(numbers) == len(times) else \
+        next(t for t in times if not isinstance(t, (int, float)))
+    if "change_reach_all_ms" in figures:  # the slowest part's last client
+        reach = [report.get("change_reach_all_ms") for report in reports]
+        figures["change_reach_all_ms"] = None if None in reach else max(reach)
     figures["loadgen_cpu_percent"] = max(report["loadgen_cpu_percent"] for report in reports)
     figures["latency_p50_ms"] = histogram_percentile(histogram, 50)
     figures["latency_p99_ms"] = histogram_percentile(histogram, 99)
@@ -255,8 +288,9 @@ def machine() -> str:
 
 
 REPORTED = {
-    "conn": ["connect_join_s", "rss_per_connection_kib", "dropped", "change_reach_all_ms",
-             "server_cpu_percent", "loadgen_cpu_percent"],
+    "conn": ["joined", "join_retries", "connect_join_s", "rss_per_connection_kib", "dropped",
+             "change_reach_all_ms", "server_cpu_percent", "loadgen_cpu_percent",
+             "server_rss_mib", "nginx_rss_mib"],
     "fanout": ["latency_p50_ms", "latency_p99_ms", "server_cpu_percent", "batches_received",
                "loadgen_cpu_percent"],
     "converge": ["throughput_per_s", "exact", "server_cpu_percent", "loadgen_cpu_percent"],
@@ -307,7 +341,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a load generator argument, e.g. --set clients=2000")
+    parser.add_argument("--instances", type=int, default=3,
+                        help="gunicorns of the cluster server (as make run-cluster: 3)")
+    parser.add_argument("--nginx-workers", type=int, default=1,
+                        help="Nginx worker processes of the cluster server")
     args = parser.parse_args()
+    CLUSTER.update(instances=args.instances, nginx_workers=args.nginx_workers)
     scenarios = args.scenarios.split(",")
     servers = args.servers.split(",")
     rounds = 1 if args.smoke else args.rounds

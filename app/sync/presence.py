@@ -45,6 +45,11 @@ class Presence:
         self._tell_others = tell_others
         self._rooms: dict[str, dict[str, set[str]]] = {}
         self._told: dict[str, int] = {}
+        # room -> (members, local clients) at its last count: a join's answer is estimated from
+        # it, since counting across processes reads every member from Redis (O(members)) and
+        # a hall joining at once would make that O(members^2); the announcement that follows
+        # within the interval carries the exact count.
+        self._counted: dict[str, tuple[int, int]] = {}
         self._moved: set[str] = set()  # rooms whose local membership others have not heard of
         self._announcer = coalescer_for(interval, self._announce)
 
@@ -58,7 +63,11 @@ class Presence:
             self._counter.arrive(room, client)
             self._moved.add(room)
             self._announcer.trigger(room)
-        return self._counter.count(room, len(clients))
+        counted = self._counted.get(room)
+        if counted is None:
+            return self._count(room, len(clients))
+        members, local_then = counted
+        return max(len(clients), members + len(clients) - local_then)
 
     def discard(self, room: str, client: str, sid: str) -> int:
         """Forget connection ``sid`` in ``room``; returns how many local clients remain there."""
@@ -76,6 +85,7 @@ class Presence:
         if not clients:
             del self._rooms[room]
             self._told.pop(room, None)
+            self._counted.pop(room, None)
             self._announcer.forget(room)
             if room in self._moved:  # no flush will run for an empty room: say it now
                 self._moved.discard(room)
@@ -86,6 +96,11 @@ class Presence:
     def count(self, room: str) -> int:
         """The number of distinct clients in ``room``, across processes where shared."""
         return self._counter.count(room, len(self._rooms.get(room, ())))
+
+    def _count(self, room: str, local: int) -> int:
+        members = self._counter.count(room, local)
+        self._counted[room] = (members, local)
+        return members
 
     def rooms(self) -> int:
         return len(self._rooms)
@@ -109,7 +124,7 @@ class Presence:
         local = len(self._rooms.get(room, ()))
         if local == 0:
             return told_others
-        members = self._counter.count(room, local)
+        members = self._count(room, local)
         if self._told.get(room) == members:
             return told_others
         self._told[room] = members

@@ -15,7 +15,7 @@ function parseArgs(argv) {
   const args = {
     url: "http://127.0.0.1:5000", scenario: "conn", clients: 100, transport: "websocket",
     hold: 30, rate: 100, seconds: 10, each: 50, room: "bench", concurrency: 200, timeout: 120,
-    keepalive: 1, part: 0, parts: 1, deadline: 180,
+    keepalive: 1, part: 0, parts: 1, deadline: 180, localAddress: "", sticky: 0,
   };
   for (let i = 2; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
@@ -26,6 +26,7 @@ function parseArgs(argv) {
 }
 
 const args = parseArgs(process.argv);
+let joinRetries = 0; // joins answered unavailable or rate_limited and tried again
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic
 const wall = () => Date.now() + (Number(process.hrtime.bigint() % 1000000n) / 1e6);
@@ -71,20 +72,37 @@ class Client {
         // browser does (Node's client opens a new one per request unless given an agent).
         // --keepalive 0 measures the other case.
         agent: args.transport === "polling" && args.keepalive
-          ? new http.Agent({ keepAlive: true, maxSockets: 2 }) : false,
+          ? new http.Agent({ keepAlive: true, maxSockets: 2, localAddress: args.localAddress || undefined })
+          : false,
+        // --localAddress 127.0.0.x: the source address (~28,000 ports per address and server)
+        ...(args.localAddress ? { localAddress: args.localAddress } : {}),
+        // --sticky 1: the cookie a Chorus page gives a browser, which Nginx's sticky upstream
+        // hashes on (without it, every client from one address lands on one instance)
+        ...(args.sticky ? { extraHeaders: { Cookie: `chorus_sticky=b${process.pid}x${this.id}` } } : {}),
       });
       this.socket = socket;
       const fail = (err) => reject(err);
       socket.once("connect_error", fail);
       socket.once("connect", () => {
         socket.off("connect_error", fail);
-        socket.timeout(60000).emit("join", { room: args.room }, (err, ack) => {
+        // `unavailable` and `rate_limited` are worth retrying (the contract's retryable
+        // errors), as the browser client does: a join refused during a storm of connections
+        // is tried again after retry_after_ms (or half a second), up to 20 times.
+        let tries = 0;
+        const join = () => socket.timeout(60000).emit("join", { room: args.room }, (err, ack) => {
+          const code = ack && !ack.ok && ack.error && ack.error.code;
+          if (!err && (code === "unavailable" || code === "rate_limited") && tries < 20) {
+            tries += 1;
+            joinRetries += 1;
+            return setTimeout(join, (ack.error.retry_after_ms || 500) * (0.5 + Math.random()));
+          }
           if (err || !ack || !ack.ok) return reject(err || new Error(JSON.stringify(ack)));
           for (const [key, held] of Object.entries(ack.values || {})) {
             this.values.set(key, held.value);
           }
           resolve(ack);
         });
+        join();
       });
       socket.on("disconnect", () => { this.disconnects += 1; });
       socket.on("changes", (batch) => {
@@ -121,6 +139,7 @@ async function connectAll(count) {
   const giveUp = started + args.deadline * 1000;
   let next = 0;
   let failed = 0;
+  const reasons = {}; // why connections failed, counted by message
   async function worker() {
     while (next < count && now() < giveUp) {
       const client = new Client(next++);
@@ -129,12 +148,17 @@ async function connectAll(count) {
         clients.push(client);
       } catch (err) {
         failed += 1;
+        const reason = String((err && (err.description && err.description.message || err.message)) || err).slice(0, 80);
+        reasons[reason] = (reasons[reason] || 0) + 1;
+        try { client.socket.close(); } catch (ignored) { /* already closed */ }
       }
     }
   }
   await Promise.all(Array.from({ length: Math.min(args.concurrency, count) }, worker));
   const unfinished = count - next;
-  return { clients, failed, unfinished, seconds: unfinished ? null : (now() - started) / 1000 };
+  if (failed) process.stderr.write(JSON.stringify({ failures: reasons }) + "\n");
+  return { clients, failed, unfinished, failures: reasons,
+           seconds: unfinished ? null : (now() - started) / 1000 };
 }
 
 // Resolves when every client holds `value` for `key`; returns the time taken in ms.
@@ -160,11 +184,22 @@ function waitAll(clients, key, predicate, timeoutMs) {
   });
 }
 
+// With --parts P the clients are spread over P processes (a process may open only so many
+// sockets); each says {"ready": true} once its share is connected and holds from a line on
+// stdin, so that bench/run.py reads the server's memory with every client in. Part 0 sends the
+// change; every part times its arrival from the send time the value carries.
 async function scenarioConn() {
+  const share = Math.floor(args.clients / args.parts) +
+    (args.part < args.clients % args.parts ? 1 : 0);
   phase("start");
-  const { clients, failed, unfinished, seconds } = await connectAll(args.clients);
+  const { clients, failed, unfinished, seconds, failures } = await connectAll(share);
   phase("end");
-  process.stderr.write(JSON.stringify({ connected: clients.length }) + "\n");
+  if (args.parts > 1) {
+    process.stderr.write(JSON.stringify({ ready: true }) + "\n");
+    await goSignal();
+  } else {
+    process.stderr.write(JSON.stringify({ connected: clients.length }) + "\n");
+  }
   const joined = clients.length;
   if (unfinished) { // gave up: no hold, no change, only how far it got
     clients.forEach((c) => c.close());
@@ -172,14 +207,19 @@ async function scenarioConn() {
   }
   await sleep(args.hold * 1000); // through at least one ping cycle
   const alive = clients.filter((c) => c.socket.connected && c.disconnects === 0).length;
-  const writer = clients[0];
-  const marker = `m${Date.now()}`;
-  const reach = waitAll(clients, "probe", (v) => v === marker, 60000);
-  await writer.send("set", { key: "probe", value: marker });
-  const reachMs = await reach;
+  const marker = `m-${args.room}`;
+  let last = null;
+  const seen = waitAll(clients, "probe", (v) => {
+    if (v && v.m === marker) last = Math.max(last || 0, wall() - v.t);
+    return v && v.m === marker;
+  }, 60000);
+  if (args.part === 0) {
+    await clients[0].send("set", { key: "probe", value: { m: marker, t: wall() } });
+  }
+  const reached = await seen;
   clients.forEach((c) => c.close());
-  return { connect_join_s: seconds, joined, failed, alive_after_hold: alive,
-           dropped: joined - alive, change_reach_all_ms: reachMs };
+  return { connect_join_s: seconds, joined, failed, failures, alive_after_hold: alive,
+           dropped: joined - alive, change_reach_all_ms: reached === null ? null : last };
 }
 
 // With --parts P the fanout's receivers are spread over P processes (this one is --part k),
@@ -278,6 +318,7 @@ async function main() {
   figures.loadgen_cpu_percent = typeof phaseCpu === "number" ? phaseCpu
     : ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100;
   figures.loadgen_rss_mb = process.memoryUsage().rss / 1048576;
+  figures.join_retries = joinRetries;
   // Exit once the line is written: a pipe takes 64 KiB at a time, and a latency histogram
   // can be larger while bench/run.py is still reading another part.
   process.stdout.write(JSON.stringify({ scenario: args.scenario, transport: args.transport,
