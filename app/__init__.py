@@ -232,9 +232,10 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
             metrics.batch_changes.observe(len(data["changes"]))
         socketio.emit(event, data, to=room, namespace=namespace, ignore_queue=not everywhere)
 
-    def coalescer_for(interval: float, flush, min_interval: float | None = None) -> Coalescer:
+    def coalescer_for(interval: float, flush, min_interval: float | None = None,
+                      cost_factor: float | None = None) -> Coalescer:
         return Coalescer(interval, flush, socketio.start_background_task, socketio.sleep,
-                         min_interval=min_interval)
+                         min_interval=min_interval, cost_factor=cost_factor)
 
     cluster = Cluster(manager, socketio.start_background_task, socketio.sleep)
     counter = None

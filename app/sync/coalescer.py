@@ -39,9 +39,11 @@ class Coalescer:
     def __init__(self, interval: float, flush: Callable[[Hashable], bool | None],
                  start_task: Callable, sleep: Callable[[float], None],
                  clock: Callable[[], float] = time.monotonic,
-                 min_interval: float | None = None) -> None:
+                 min_interval: float | None = None, cost_factor: float | None = None) -> None:
         self.interval = interval
         self.min_interval = min_interval
+        if cost_factor is not None:
+            self.cost_factor = cost_factor
         self._cost: dict[Hashable, float] = {}  # seconds the key's last flush took (adaptive)
         self._flush = flush
         self._start_task = start_task
