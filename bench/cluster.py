@@ -90,8 +90,10 @@ class ClusterUnderTest:
                "CHORUS_STORE": f"redis://127.0.0.1:{redis_port}/0", "CHORUS_PROXIES": "1"}
         self.gunicorns = []
         apps = []
+        self.ports = []
         for _ in range(instances):
             port = free_port()
+            self.ports.append(port)
             apps.append(f"127.0.0.1:{port}")
             self.gunicorns.append(self._spawn(
                 [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app",
@@ -144,6 +146,17 @@ class ClusterUnderTest:
         """What Nginx (all its processes) and Redis hold, beside the gunicorns."""
         nginx = [self.nginx.pid, *_children(self.nginx.pid)]
         return {"nginx": sum(_rss_kib(pid) for pid in nginx), "redis": _rss_kib(self.redis.pid)}
+
+    def sockets_per_instance(self) -> list[int]:
+        """Established TCP connections to each gunicorn's port (from /proc/net/tcp): how
+        Nginx spread the clients (plus its few kept-alive upstream connections)."""
+        counts = dict.fromkeys(self.ports, 0)
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            port = int(fields[1].rsplit(":", 1)[1], 16)
+            if fields[3] == "01" and port in counts:  # 01: ESTABLISHED
+                counts[port] += 1
+        return [counts[port] for port in self.ports]
 
     def per_instance_rss_kib(self) -> list[float]:
         return [_rss_kib(pid) for pid in self.workers]

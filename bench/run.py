@@ -158,6 +158,7 @@ def run_round(kind: str, scenario: str, loadgen_args: dict, workdir: Path) -> di
         parts = int(loadgen_args.get("parts", 1))
         marks: dict[str, tuple[float, float]] = {}
         rss_connected: list[float] = []
+        sockets = None  # per cluster instance, once every client is in
         ready = [threading.Event() for _ in range(parts)]
         loadgens = []
         for part in range(parts):
@@ -202,6 +203,8 @@ def run_round(kind: str, scenario: str, loadgen_args: dict, workdir: Path) -> di
                                            f"exited: {loadgens[part].stdout.read()[-2000:]}")
             if loadgen_args["scenario"] == "conn":  # every part connected: the memory now
                 rss_connected.append(server.rss_kib())
+                if kind == "cluster":
+                    sockets = server.sockets_per_instance()
             for loadgen in loadgens:
                 loadgen.stdin.write("go\n")
                 loadgen.stdin.flush()
@@ -221,11 +224,14 @@ def run_round(kind: str, scenario: str, loadgen_args: dict, workdir: Path) -> di
         if rss_connected and figures.get("joined"):
             figures["rss_per_connection_kib"] = (rss_connected[0] - base_rss) / figures["joined"]
         figures["server_rss_mib"] = server.rss_kib() / 1024
+        if kind == "cluster" and sockets is not None:
+            figures["instance_sockets"] = sockets
         if kind == "cluster":
             side = server.side_rss_kib()
             figures["nginx_rss_mib"] = side["nginx"] / 1024
             figures["redis_rss_mib"] = side["redis"] / 1024
-            figures["instance_rss_mib"] = [round(k / 1024, 1) for k in server.per_instance_rss_kib()]
+            figures["instance_rss_mib"] = [round(kib / 1024, 1)
+                                           for kib in server.per_instance_rss_kib()]
         return figures
     finally:
         server.stop()

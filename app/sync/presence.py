@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from app.sync.broadcast import Emit
 from app.sync.coalescer import Coalescer
 
-
 PRESENCE_SLOWEST = 20  # in the largest rooms, a count every 20 intervals (10 s by default)
 
 

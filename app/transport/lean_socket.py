@@ -57,7 +57,7 @@ class LeanSocket(StrictSocket):
         super().__init__(server, sid)  # the upgrade, and a queue costs ~2.5 KiB
         self.next_ping = None  # when the Pinger sends the next PING
         self._raw = None  # the websocket client's TCP socket, once writes go direct
-        self._backlog: deque[bytes] = deque()
+        self._backlog: deque[bytes] | None = None  # made when the kernel first refuses bytes
         self._backlog_bytes = 0
         self._drainer = None  # the greenlet writing the backlog, while there is one
         self._answered = 0.0  # when a polling client's last GET was answered
@@ -199,6 +199,8 @@ class LeanSocket(StrictSocket):
                 self._drainer = self.server.start_background_task(self._drain)
 
     def _hold(self, rest: bytes) -> None:
+        if self._backlog is None:  # an empty deque costs ~0.6 KiB, on every idle connection
+            self._backlog = deque()
         self._backlog.append(rest)
         self._backlog_bytes += len(rest)
         # Over the bound with more than one frame waiting: frames pile up, the client stopped
@@ -228,14 +230,16 @@ class LeanSocket(StrictSocket):
         """A client that stopped reading: disconnect it; it rejoins with `since` later."""
         log.warning("%s: dropped, it stopped reading (%s)", self.sid, why)
         self.on_drop()
-        self._backlog.clear()
+        if self._backlog is not None:
+            self._backlog.clear()
         self._backlog_bytes = 0
         self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
 
     def _shut(self) -> None:
         """End the TCP connection, which ends the reader loop."""
         raw, self._raw = self._raw, None
-        self._backlog.clear()
+        if self._backlog is not None:
+            self._backlog.clear()
         drainer = self._drainer
         if drainer is not None and drainer is not gevent.getcurrent():
             # It waits on this socket's file descriptor: it must be gone before the handler
