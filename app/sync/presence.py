@@ -74,7 +74,14 @@ class Presence:
         if counted is None:
             return self._count(room, len(clients))
         members, local_then = counted
-        return max(len(clients), members + len(clients) - local_then)
+        estimate = max(len(clients), members + len(clients) - local_then)
+        if estimate != self._told.get(room):
+            # The estimate can be wrong (a client that reconnects here from a process that
+            # died was counted already): the next count is announced even if it did not move,
+            # so the member answered with the estimate hears the exact one.
+            self._told.pop(room, None)
+            self._announcer.trigger(room)
+        return estimate
 
     def discard(self, room: str, client: str, sid: str) -> int:
         """Forget connection ``sid`` in ``room``; returns how many local clients remain there."""
