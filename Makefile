@@ -92,7 +92,8 @@ audit: $(TOOLS)/.installed
 	npm audit
 	cd bench/node && npm audit
 
-LINTED := app tests bench wsgi.py gunicorn.conf.py chorus_worker.py nginx/render.py
+LINTED := app tests bench clients/python examples wsgi.py gunicorn.conf.py chorus_worker.py \
+	nginx/render.py
 
 test: test-deps lint
 	$(BIN)/python -m pytest
