@@ -32,24 +32,35 @@ class ChangeStream(Iterator[Change]):
         self.key = key
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.queue: queue.Queue[Any] = queue.Queue()
+        self.ended = False  # the room closed
 
     def __iter__(self) -> ChangeStream:
         return self
 
     def __next__(self) -> Change:
-        while True:
+        while not self.ended:
             left = None if self.deadline is None else self.deadline - time.monotonic()
             if left is not None and left <= 0:
-                self.close()
-                raise StopIteration
-            try:
-                item = self.queue.get(timeout=left)
-            except queue.Empty:
-                continue
-            if item is _END:
-                self.close()
-                raise StopIteration
-            return item
+                break
+            change = self.get(left)
+            if change is not None:
+                return change
+        self.close()
+        raise StopIteration
+
+    def get(self, timeout: float | None = None) -> Change | None:
+        """The next change, or None when none came within ``timeout`` seconds or it ended:
+        for a loop that has other work between changes (a GUI's event loop)."""
+        if self.ended:
+            return None
+        try:
+            item = self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if item is _END:
+            self.ended = True
+            return None
+        return item
 
     def close(self) -> None:
         """Stop receiving changes (also done when the iteration ends)."""
