@@ -6,6 +6,7 @@ which the room's display screen (/display/<room>) shows.
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -23,6 +24,9 @@ from tests.client.conftest import CLIENT_DIR, read_lines
 from tests.support import ROOT
 
 EXAMPLES = ROOT / "examples"
+SCREENSHOT = ROOT / "docs" / "screenshots" / "live-coding.png"
+# Tall enough that the board needs no scrolling under the page's sticky header.
+PHONE = {"viewport": {"width": 360, "height": 2400}, "is_mobile": True, "has_touch": True}
 pytestmark = pytest.mark.browser
 
 
@@ -38,9 +42,13 @@ def shown_result(page):
     return page.locator('#values [data-key="result"] dd')
 
 
-def test_live_plot_redraws_and_every_screen_sees_its_result(server, page, tmp_path):
+def test_live_plot_redraws_and_every_screen_sees_its_result(server, browser, page, tmp_path):
     room = f"plot-{uuid.uuid4().hex[:8]}"
     page.goto(f"{server.url}/display/{room}")
+    phone_context = browser.new_context(**PHONE)
+    phone = phone_context.new_page()
+    phone.goto(f"{server.url}/r/{room}")
+    expect(phone.locator("#badge")).to_have_attribute("data-status", "live")
     frames, out = tmp_path / "frames", tmp_path / "last.png"
     proc = subprocess.Popen(
         [sys.executable, str(EXAMPLES / "live_plot.py"), "--room", room, "--seconds", "120",
@@ -50,20 +58,43 @@ def test_live_plot_redraws_and_every_screen_sees_its_result(server, page, tmp_pa
         lines = read_lines(proc)
         lines.wait_for(lambda items: "frame 1: 2.00 Hz at 50%" in items, what="the first frame")
         expect(shown_result(page)).to_have_text("2.00 Hz at 50%")
-        with Room(server.url, room) as hall:  # a phone moving both sliders
-            hall.set("volume", 80)
+        phone.locator("#c-volume").fill("80")  # the hall moves both sliders
+        lines.wait_for(lambda items: any(i and i.endswith("2.00 Hz at 80%") for i in items),
+                       what="the frame for volume 80")
+        with Room(server.url, room) as hall:  # and a second phone, from Python
             hall.set("tempo", 90)
-            lines.wait_for(lambda items: any(i and i.endswith("1.50 Hz at 80%") for i in items),
-                           what="the frame for volume 80, tempo 90")
-            expect(shown_result(page)).to_have_text("1.50 Hz at 80%")
+        lines.wait_for(lambda items: any(i and i.endswith("1.50 Hz at 80%") for i in items),
+                       what="the frame for volume 80, tempo 90")
+        expect(shown_result(page)).to_have_text("1.50 Hz at 80%")
+        expect(phone.locator("#o-tempo")).to_have_text("90")
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
         assert out.stat().st_size > 0
-        assert len(list(frames.glob("frame-*.png"))) >= 2
+        assert len(list(frames.glob("frame-*.png"))) >= 3
+        side_by_side(page, phone.locator("#board").screenshot(), out.read_bytes(),
+                     page.locator("#shared").screenshot())
     finally:
+        phone_context.close()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def side_by_side(page, board: bytes, plot: bytes, shown: bytes) -> None:
+    """docs/screenshots/live-coding.png: a phone's sliders, the plot they drew, and the
+    display screen showing the plot's result."""
+    def img(data: bytes, width: int, caption: str) -> str:
+        source = "data:image/png;base64," + base64.b64encode(data).decode()
+        return (f'<figure style="margin:0"><img src="{source}" style="width:{width}px">'
+                f"<figcaption>{caption}</figcaption></figure>")
+    page.set_viewport_size({"width": 1240, "height": 560})
+    page.set_content(
+        '<body style="margin:0;padding:16px;display:flex;gap:20px;align-items:flex-start;'
+        'font:14px system-ui,sans-serif;background:#f3f4f6">'
+        + img(board, 300, "a phone: the room page's sliders")
+        + img(plot, 520, "examples/live_plot.py: the wave they set")
+        + img(shown, 320, "the display screen: the result written back") + "</body>")
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
 
 
 def test_live_plot_stops_by_itself(server, tmp_path):
