@@ -332,6 +332,9 @@ class CappedWebSocketHandler(WebSocketHandler):
         # serve the same pages without it.
         environ = super().get_environ()
         environ["chorus.can_upgrade"] = True
+        # The connection, for a long response that must be ended from another greenlet while
+        # its write is blocked (an event-stream reader that stopped reading, app/web/events.py).
+        environ["chorus.socket"] = self.socket
         return environ
 
     def start_response(self, status, headers, exc_info=None):

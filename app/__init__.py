@@ -44,13 +44,14 @@ from app.sync.broadcast import Broadcaster
 from app.sync.coalescer import Coalescer
 from app.sync.presence import Presence
 from app.sync.rooms import Rooms
+from app.sync.streams import Streams
 from app.transport import engineio_rules
 from app.transport.connections import ConnectionGate, clients_by_transport
 from app.transport.origins import origin_check
 from app.transport.packets import ChorusPacket
 from app.transport.polling_posts import PollingBodyLimit, allow_full_polling_posts
 from app.transport.traffic import Traffic
-from app.web import api, health, pages
+from app.web import api, events, health, pages
 from app.web import audience as audience_pages
 from app.web import metrics as metrics_page
 from app.web.context import Services
@@ -84,7 +85,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["chorus.metrics"] = metrics
     app.extensions["chorus.traffic"] = traffic
     app.extensions["chorus.byte_budget"] = traffic.byte_budget  # chorus_worker.py
-    app.extensions["chorus.drain"] = gate.drain  # run on SIGTERM (gunicorn.conf.py post_fork)
 
     store = open_store(app.config["STORE"], Limits(
         log_size=app.config["LOG_SIZE"], max_keys=app.config["MAX_KEYS"],
@@ -95,6 +95,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                     metrics)
     app.extensions["chorus"] = Services(store=store, hashes=hashes, rooms=rooms,
                                         audience=audience)
+    app.extensions["chorus.drain"] = _drain(rooms, gate)  # on SIGTERM (gunicorn.conf.py)
     _watch(metrics, rooms, manager, traffic)
     _register_blueprints(app)
 
@@ -206,6 +207,15 @@ def _wrap_wsgi(app: Flask, traffic: Traffic, metrics: Metrics) -> ConnectionGate
     return gate
 
 
+def _drain(rooms: Rooms, gate: ConnectionGate):
+    """A graceful stop: event streams end (their readers resume from Last-Event-ID), then the
+    sockets are drained; returns how many sockets were closed."""
+    def drain() -> int:
+        rooms.streams.close_all()
+        return gate.drain()
+    return drain
+
+
 def _timed(store: Store, metrics: Metrics) -> Store:
     """The store as the layers above use it: every call timed into /metrics."""
     return TimedStore(store, metrics.store_seconds)
@@ -230,6 +240,7 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
         # are not stored, are the exception).
         if event == "changes":
             metrics.batch_changes.observe(len(data["changes"]))
+            streams.publish(room, data)  # the room's event-stream readers get the same batch
         socketio.emit(event, data, to=room, namespace=namespace, ignore_queue=not everywhere)
 
     def coalescer_for(interval: float, flush, min_interval: float | None = None,
@@ -237,6 +248,9 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
         return Coalescer(interval, flush, socketio.start_background_task, socketio.sleep,
                          min_interval=min_interval, cost_factor=cost_factor)
 
+    streams = Streams(app.config["MAX_STREAMS"], app.config["MAX_BACKLOG"],
+                      app.config["PING_TIMEOUT"], socketio.start_background_task, socketio.sleep,
+                      on_drop=lambda: metrics.dropped.labels("stream").inc())
     cluster = Cluster(manager, socketio.start_background_task, socketio.sleep)
     counter = None
     if manager is not None:  # presence counted across processes, in the queue's Redis
@@ -250,7 +264,7 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
     cluster.listen("changes", broadcaster.changed_elsewhere, broadcaster.resync)
     cluster.listen("presence", presence.elsewhere, presence.refresh)
     rooms = Rooms(store, broadcaster, presence, app.config["MAX_ROOMS_PER_CONNECTION"],
-                  start_heartbeat=cluster.start)
+                  start_heartbeat=cluster.start, streams=streams)
     audience = build_audience(
         hashes, app.config["SECRET_KEY"], cluster, coalescer_for,
         lambda namespace, event, data, room, everywhere: emit(event, data, room, namespace,
@@ -273,12 +287,12 @@ def _watch(metrics: Metrics, rooms: Rooms, manager: ChorusRedisManager | None,
     metrics.watch(clients=lambda: clients_by_transport(socketio.server.eio),
                   rooms=rooms.broadcaster.following,
                   queue=lambda: manager.connected_to_queue if manager is not None else None,
-                  draining=lambda: traffic.draining)
+                  draining=lambda: traffic.draining, streams=rooms.streams.count)
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Pages, audience pages, the JSON API, /healthz and /metrics."""
-    for module in (pages, audience_pages, api, health, metrics_page):
+    """Pages, audience pages, the JSON API and its event streams, /healthz and /metrics."""
+    for module in (pages, audience_pages, api, events, health, metrics_page):
         app.register_blueprint(module.bp)
 
 

@@ -168,7 +168,15 @@ SETTINGS: tuple[Setting, ...] = (
             "(app/transport/lean_socket.py); gevent only."),
     Setting("MAX_BACKLOG", 1 << 20, _count,
             "Bytes waiting for one websocket client (or 20,000 packets for a polling client) "
-            "before it is dropped as a client that stopped reading."),
+            "before it is dropped as a client that stopped reading; an event stream is dropped "
+            "when it missed this many bytes of batches while one write stayed blocked, or when "
+            "that write stays blocked for CHORUS_PING_TIMEOUT."),
+    Setting("MAX_STREAMS", 5000, _count,
+            "Open Server-Sent Events streams (GET /api/rooms/<room>/events) one process "
+            "serves; past it a new stream is answered 503."),
+    Setting("STREAM_HEARTBEAT", 15, _seconds,
+            "Seconds between the comment lines that keep a quiet event stream open through "
+            "proxies."),
 )
 
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}

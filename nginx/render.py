@@ -87,7 +87,7 @@ def render_site(cluster: bool, listen: int, apps: list[str], static: Path,
     else:
         if len(apps) != 1:
             raise SystemExit("render.py: chorus.conf proxies to exactly one --app")
-        text = _replace(text, "http://127.0.0.1:5000", f"http://{apps[0]}", 2)
+        text = _replace(text, "http://127.0.0.1:5000", f"http://{apps[0]}", 3)
     if strip_upgrade:
         text = _replace(text, "proxy_set_header Upgrade $http_upgrade;",
                         'proxy_set_header Upgrade "";')

@@ -65,8 +65,10 @@ class LiveCollector:
     """Gauges computed when Prometheus scrapes, from the objects that hold them."""
 
     def __init__(self, clients: Callable[[], dict[str, int]], rooms: Callable[[], int],
-                 queue: Callable[[], bool | None], draining: Callable[[], bool]) -> None:
+                 queue: Callable[[], bool | None], draining: Callable[[], bool],
+                 streams: Callable[[], int] = lambda: 0) -> None:
         self.clients = clients
+        self.streams = streams
         self.rooms = rooms
         self.queue = queue
         self.draining = draining
@@ -82,6 +84,9 @@ class LiveCollector:
         yield clients
         yield GaugeMetricFamily("chorus_rooms", "Rooms with members in this process.",
                                 value=self.rooms())
+        yield GaugeMetricFamily("chorus_event_streams", "Open Server-Sent Events streams "
+                                "(GET /api/rooms/<room>/events) in this process.",
+                                value=self.streams())
         queue = self.queue()
         if queue is not None:
             yield GaugeMetricFamily("chorus_message_queue_up", "1 while this process is "

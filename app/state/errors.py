@@ -18,6 +18,7 @@ TOO_LARGE = "too_large"
 RATE_LIMITED = "rate_limited"
 FORBIDDEN = "forbidden"
 UNAVAILABLE = "unavailable"
+NOT_FOUND = "not_found"  # HTTP only: a room an event stream cannot follow
 
 HTTP_STATUS = {
     BAD_REQUEST: 400,
@@ -27,6 +28,7 @@ HTTP_STATUS = {
     RATE_LIMITED: 429,
     FORBIDDEN: 403,
     UNAVAILABLE: 503,
+    NOT_FOUND: 404,
 }
 
 

@@ -107,6 +107,10 @@ class Presence:
             return 0
         return len(clients)
 
+    def here(self, room: str) -> bool:
+        """Whether ``room`` has members connected to this process."""
+        return room in self._rooms
+
     def count(self, room: str) -> int:
         """The number of distinct clients in ``room``, across processes where shared."""
         return self._counter.count(room, len(self._rooms.get(room, ())))

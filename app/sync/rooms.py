@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.state import Store
-from app.state.errors import NOT_JOINED, ChorusError, too_large
+from app.state.errors import NOT_FOUND, NOT_JOINED, ChorusError, too_large
 from app.sync.broadcast import Broadcaster
 from app.sync.payloads import Join, parse_write
 from app.sync.presence import Presence
+from app.sync.streams import Reader, Streams, state_event
 
 
 @dataclass
@@ -33,10 +34,12 @@ class Rooms:
 
     def __init__(self, store: Store, broadcaster: Broadcaster, presence: Presence,
                  max_rooms_per_member: int = 32,
-                 start_heartbeat: Callable[[], None] = lambda: None) -> None:
+                 start_heartbeat: Callable[[], None] = lambda: None,
+                 streams: Streams | None = None) -> None:
         self.store = store
         self.broadcaster = broadcaster
         self.presence = presence
+        self.streams = streams
         self.max_rooms_per_member = max_rooms_per_member
         self.start_heartbeat = start_heartbeat  # the cluster's catch-up beat; idempotent
 
@@ -71,7 +74,8 @@ class Rooms:
         if room in member.rooms:
             member.rooms.discard(room)
             exit_(room)
-            if self.presence.discard(room, member.client, member.sid) == 0:
+            if (self.presence.discard(room, member.client, member.sid) == 0
+                    and not (self.streams and self.streams.watched(room))):
                 self.broadcaster.unfollow(room)
         return {"ok": True}
 
@@ -79,6 +83,40 @@ class Rooms:
         """Forget a connection that is gone (Socket.IO removes it from its rooms itself)."""
         for room in list(member.rooms):
             self.leave(member, room, lambda _room: None)
+
+    def watch(self, room: str, since: int | None, epoch: str | None,
+              abort: Callable[[], None]) -> tuple[Reader, str]:
+        """Open a stream reader of ``room`` and its first event: the changes after ``since``
+        in ``epoch`` where the store can still say them, else a snapshot. A room that was never
+        written to is not found (a typo in a URL should not wait forever on silence)."""
+        if self.streams is None:
+            raise ChorusError(NOT_FOUND, "this server has no event streams")
+        reader = self.streams.open(room, abort)
+        try:
+            state = self.store.join_state(room, since, epoch)
+            if state["version"] == 0:
+                raise ChorusError(NOT_FOUND, f"room {room} has never been written to")
+        except ChorusError:
+            self.unwatch(reader)
+            raise
+        reader.place(state["epoch"], state["version"])
+        self.start_heartbeat()
+        self.broadcaster.follow(room, state["epoch"], state["version"])
+        return reader, state_event(room, state, since)
+
+    def catch_up(self, reader: Reader) -> str | None:
+        """What a reader that fell behind missed, as one event; None when it missed nothing."""
+        state = self.store.join_state(reader.room, reader.version, reader.epoch)
+        if "changes" in state and state["version"] <= reader.version:
+            return None
+        since = reader.version
+        reader.place(state["epoch"], state["version"])
+        return state_event(reader.room, state, since)
+
+    def unwatch(self, reader: Reader) -> None:
+        """Close a stream reader; the room is no longer followed once nobody here holds it."""
+        if self.streams and self.streams.close(reader) and not self.presence.here(reader.room):
+            self.broadcaster.unfollow(reader.room)
 
     def write(self, kind: str, data: Any, client: str,
               joined: set[str] | None = None) -> dict[str, Any]:

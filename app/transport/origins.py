@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 log = logging.getLogger(__name__)
 
 
-def origin_check(allowed: list[str]) -> Callable[[str, dict], bool]:
-    """Build Engine.IO's ``cors_allowed_origins`` callable for this allow-list."""
+def origin_check(allowed: list[str], what: str = "Socket.IO connection"
+                 ) -> Callable[[str, dict], bool]:
+    """Build Engine.IO's ``cors_allowed_origins`` callable for this allow-list (and the event
+    stream's check: ``what`` names what was refused in the log)."""
     extra = {origin.rstrip("/") for origin in allowed}
 
     def accept(origin: str | None, environ: dict) -> bool:
@@ -28,8 +30,8 @@ def origin_check(allowed: list[str]) -> Callable[[str, dict], bool]:
         own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
         if origin == own or origin in extra:
             return True
-        log.warning("refused Socket.IO connection from origin %s: this server sees itself as "
-                    "%s; %s", origin, own, _hint(origin, environ))
+        log.warning("refused %s from origin %s: this server sees itself as %s; %s", what,
+                    origin, own, _hint(origin, environ))
         return False
 
     return accept

@@ -97,7 +97,8 @@ class _Unauthorized(ChorusError):
 
 
 @bp.errorhandler(ChorusError)
-def _refused(error: ChorusError):
+def refused(error: ChorusError):
+    """A refusal as the API's JSON error body, with its status."""
     response = jsonify(error.ack())
     response.status_code = error.http_status
     if error.http_status == 401:

@@ -4,6 +4,7 @@ and a page from another origin refused."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
+from tests.events_reader import EventReader
 from tests.support import ROOT, Nginx
 
 pytestmark = pytest.mark.browser
@@ -99,3 +101,29 @@ class OtherOrigin:
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
+
+
+def test_a_slider_moved_in_a_page_reaches_an_event_stream_through_nginx(nginx, new_page):
+    room = "stream-" + uuid.uuid4().hex[:6]
+    page = new_page()
+    open_room(page, nginx.url, room)
+    page.locator("#c-volume").fill("12")  # the room's first write: its stream exists from here
+    reader = None
+    deadline = time.monotonic() + 15
+    while reader is None:
+        candidate = EventReader(nginx.url, room)
+        if candidate.response.status_code == 200:
+            reader = candidate
+        else:
+            assert candidate.response.status_code == 404 and time.monotonic() < deadline
+            time.sleep(0.1)  # the write is on its way to the store
+    try:
+        assert reader.next().kind == "snapshot"
+        page.locator("#c-volume").fill("77")
+        while True:
+            event = reader.next()
+            assert event.kind == "changes"
+            if any(str(c["value"]) == "77" for c in event.data["changes"]):
+                break
+    finally:
+        reader.close()

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.cluster.conftest import TOKEN
+from tests.events_reader import EventReader
 from tests.resilient import ResilientClient
 from tests.support import ROOT, SyncClient
 
@@ -178,3 +179,31 @@ def test_http_write_on_one_instance_reaches_the_others(cluster):
     finally:
         for c in clients:
             c.disconnect()
+
+
+def test_event_stream_on_one_instance_follows_writes_on_another(cluster):
+    """The reader is on an instance where the room has no Socket.IO member: its batches come
+    from the writes other instances announce on the queue."""
+    room = room_name("events")
+    put = f"{cluster.servers[0].url}/api/rooms/{room}/values/k"
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert requests.put(put, json={"value": 0}, headers=auth).json()["ok"]
+    readers = [EventReader(cluster.servers[2].url, room), EventReader(cluster.nginx.url, room)]
+    writer = SyncClient(cluster.servers[1].url).connect()
+    try:
+        for reader in readers:
+            assert reader.next().kind == "snapshot"
+        writer.join(room)
+        for n in range(1, 4):
+            assert writer.call("set", {"room": room, "key": "k", "value": n})["ok"]
+        for reader in readers:
+            seen = []
+            while not seen or seen[-1] != 3:
+                event = reader.next()
+                assert event.kind == "changes"
+                seen += [c["value"] for c in event.data["changes"]]
+            assert seen == sorted(seen)
+    finally:
+        writer.disconnect()
+        for reader in readers:
+            reader.close()
