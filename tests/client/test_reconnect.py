@@ -10,6 +10,7 @@ from tests.tcp_proxy import TcpProxy
 
 
 def wait_until(room: Room, predicate, what: str, timeout: float = 30.0) -> None:
+    """Wait on the room's own condition (woken at every connect, disconnect and change)."""
     with room._cond:
         if not room._cond.wait_for(predicate, timeout):
             raise AssertionError(f"timed out waiting for {what}; values: {dict(room.values)}")
@@ -22,7 +23,7 @@ def test_changes_made_while_cut_off_arrive_after_the_reconnect(server, recorder)
         with Room(server.url, name) as writer, \
                 Room(proxy.url, name, transports=["websocket"]) as room:
             writer.set("a", 1)
-            wait_until(room, lambda: room.values.get("a") == 1, "a = 1")
+            assert room.wait(lambda values: values.get("a") == 1, 15)
             seen = recorder()
             room.on_change(None, seen.add)
             epoch = room.epoch

@@ -16,13 +16,6 @@ def room_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def wait_values(room: Room, predicate, what: str, timeout: float = 15.0) -> None:
-    """Wait, on the room's own condition, until ``predicate(values)`` holds."""
-    with room._cond:
-        if not room._cond.wait_for(lambda: predicate(room.values), timeout):
-            raise AssertionError(f"timed out waiting for {what}; values: {dict(room.values)}")
-
-
 @pytest.mark.browser
 def test_values_follow_a_browsers_writes(server, page, recorder):
     name = room_name("py-browser")

@@ -106,13 +106,13 @@ class Feed:
         """Hand changes on; called with the room's lock held, so the order is the room's."""
         if not changes:
             return
-        with self.lock:
-            streams = list(self.streams)
+        with self.lock:  # those subscribed now get these changes; later ones, later changes
+            streams, callbacks = list(self.streams), list(self.callbacks)
         for stream in streams:
             for change in changes:
                 if _matches(stream.key, change.key):
                     stream.queue.put(change)
-        self.pending.put(changes)
+        self.pending.put((changes, callbacks))
 
     def close(self) -> None:
         """End every stream and stop the dispatcher once the changes before are delivered."""
@@ -126,14 +126,16 @@ class Feed:
 
     def _dispatch(self) -> None:
         while True:
-            changes = self.pending.get()
-            if changes is _END:
+            item = self.pending.get()
+            if item is _END:
                 return
-            with self.lock:
-                callbacks = list(self.callbacks)
+            changes, callbacks = item
             for change in changes:
-                for key, fn in callbacks:
-                    if _matches(key, change.key):
+                for entry in callbacks:
+                    key, fn = entry
+                    with self.lock:
+                        subscribed = entry in self.callbacks  # not unsubscribed meanwhile
+                    if subscribed and _matches(key, change.key):
                         try:
                             fn(change)
                         except Exception:

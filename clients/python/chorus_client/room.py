@@ -129,6 +129,14 @@ class Room:
         with self._cond:
             return self._state.values.get(key, default)
 
+    def wait(self, predicate: Callable[[MappingProxyType[str, Any]], Any],
+             timeout: float | None = None) -> bool:
+        """Block until ``predicate(values)`` is true, checked at every change; returns False
+        when ``timeout`` seconds passed first (or the room was closed)."""
+        with self._cond:
+            return bool(self._cond.wait_for(
+                lambda: self._closed or predicate(self.values), timeout)) and not self._closed
+
     def on_change(self, key: str | None, fn: Callable[[Change], Any]) -> Callable[[], None]:
         """Call ``fn(change)`` once per change of ``key`` (None or "*": any key); returns a
         function that unsubscribes. Runs on the room's callback thread."""
@@ -187,9 +195,15 @@ class Room:
             else:
                 raise error
 
+    def _publish(self, changes: list[Change]) -> None:
+        """Hand applied changes to the feed and wake ``wait`` (called with the lock held)."""
+        if changes:
+            self._feed.publish(changes)
+            self._cond.notify_all()
+
     def _apply_own(self, key: str, value: Any, version: int, deleted: bool) -> None:
         with self._cond:
-            self._feed.publish(self._state.apply_write(key, value, version, deleted))
+            self._publish(self._state.apply_write(key, value, version, deleted))
 
     # ---------------------------------------------------------------------------- lifetime
 
@@ -324,7 +338,7 @@ class Room:
                 if self._session != session:
                     continue  # reconnected meanwhile: that connect asks for its own join
                 if isinstance(ack, dict) and ack.get("ok"):
-                    self._feed.publish(self._state.apply_join(ack))
+                    self._publish(self._state.apply_join(ack))
                     self._joined = True
                     self._join_error = None
                     self._drain()
@@ -367,7 +381,7 @@ class Room:
                 if status == "epoch":
                     self._request_join()
                     return
-                self._feed.publish(applied)
+                self._publish(applied)
         if self._held and self._gap_timer is None:
             self._gap_timer = threading.Timer(GAP_WAIT, self._gap_check)
             self._gap_timer.daemon = True
