@@ -123,3 +123,20 @@ def test_refusals_raise_their_own_exception(server):
         assert bad.value.code == "bad_request" and bad.value.message
     with pytest.raises(BadRequest):
         Room(server.url, "no spaces allowed")
+
+
+def test_batches_handled_out_of_order_are_applied_in_from_order(server, recorder):
+    """python-socketio runs each packet on its own thread: the later batch may come first."""
+    with Room(server.url, room_name("py-order")) as room:
+        seen = recorder()
+        room.on_change(None, seen.add)
+        epoch, start = room.epoch, room.version
+        second = {"room": room.room, "epoch": epoch, "from": start + 1, "version": start + 2,
+                  "changes": [{"key": "k", "value": 2, "version": 2, "deleted": False}]}
+        first = {"room": room.room, "epoch": epoch, "from": start, "version": start + 1,
+                 "changes": [{"key": "k", "value": 1, "version": 1, "deleted": False}]}
+        room._on_changes(second)
+        assert room.get("k") is None  # held until the one before it arrives
+        room._on_changes(first)
+        seen.wait_for(lambda items: len(items) == 2, what="both batches")
+        assert [c.value for c in seen.items] == [1, 2] and room.version == start + 2
