@@ -6,7 +6,7 @@ import threading
 import uuid
 
 import pytest
-from chorus_client import BadRequest, Conflict, Room
+from chorus_client import BadRequest, Conflict, ConnectionFailed, Room
 from playwright.sync_api import expect
 
 from tests.tcp_proxy import TcpProxy
@@ -140,3 +140,10 @@ def test_batches_handled_out_of_order_are_applied_in_from_order(server, recorder
         room._on_changes(first)
         seen.wait_for(lambda items: len(items) == 2, what="both batches")
         assert [c.value for c in seen.items] == [1, 2] and room.version == start + 2
+
+
+def test_bad_addresses_fail_at_once_with_a_clear_error(server):
+    with pytest.raises(BadRequest, match="http://"):
+        Room("ftp://127.0.0.1", "demo")
+    with pytest.raises(ConnectionFailed, match="could not connect"):
+        Room("http://127.0.0.1:9", "demo", timeout=5)

@@ -59,6 +59,8 @@ class Room:
                  transports: list[str] | None = None, timeout: float = 10.0) -> None:
         if not isinstance(room, str) or not ROOM_NAME.fullmatch(room):
             raise BadRequest(f"room must be 1-64 of A-Z a-z 0-9 _ -, not {room!r}")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise BadRequest(f"url must start with http:// or https://, not {url!r}")
         self.url = url.rstrip("/")
         self.room = room
         self.client = client or "py-" + new_id()
