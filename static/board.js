@@ -158,6 +158,18 @@ for (const el of board.querySelectorAll(".control")) {
   if (binding) controls.set(key, binding);
 }
 
+// `result`: not a control but what the presenter's code derives from the room and writes back
+// (docs/live-coding.md); shown as text, hidden while the room has none.
+controls.set("result", {
+  show() {
+    const value = room.value("result");
+    const line = document.getElementById("result");
+    line.hidden = value === undefined || value === null;
+    document.getElementById("c-result").textContent =
+      typeof value === "string" ? value : JSON.stringify(value ?? null);
+  },
+});
+
 const showAll = () => { for (const binding of controls.values()) binding.show(); };
 room.addEventListener("reset", showAll);
 room.addEventListener("change", (e) => controls.get(e.detail.key)?.show());

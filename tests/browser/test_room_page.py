@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import ROOT
+from tests.support import ROOT, SyncClient
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
@@ -151,3 +151,21 @@ def test_release_before_change_keeps_the_final_value(server, new_page):
     expect(b.locator("#c-volume")).to_have_value("93")
     a.wait_for_function("window.chorusRoom.pending().length === 0")
     expect(a.locator("#c-volume")).to_have_value("93")
+
+
+def test_a_result_written_by_code_shows_on_every_phone_as_text(server, new_page):
+    room = "result-" + uuid.uuid4().hex[:6]
+    phone = new_page(**PHONE)
+    open_room(phone, server, room)
+    expect(phone.locator("#result")).to_be_hidden()
+    writer = SyncClient(server.url).connect()
+    try:
+        writer.join(room)
+        assert writer.call("set", {"room": room, "key": "result",
+                                   "value": "<b>1.50 Hz</b> at 80%"})["ok"]
+        expect(phone.locator("#c-result")).to_have_text("<b>1.50 Hz</b> at 80%")  # as text
+        expect(phone.locator("#result")).to_be_visible()
+        assert writer.call("delete", {"room": room, "key": "result"})["ok"]
+        expect(phone.locator("#result")).to_be_hidden()
+    finally:
+        writer.disconnect()
