@@ -33,6 +33,14 @@ def read_room(room: str):
     return jsonify(services().rooms.snapshot(room))
 
 
+@bp.get("/token")
+def check_token():
+    """200 when the bearer token is the server's, else the write refusals (401/403): a client
+    given a token checks it once, so a wrong one fails at its first write with the 403."""
+    _authorize()
+    return jsonify({"ok": True})
+
+
 @bp.put("/rooms/<room>/values/<key>")
 def set_value(room: str, key: str):
     """Set a key: body ``{"value": X, "expect": v?, "op": O?}``."""

@@ -6,9 +6,10 @@ import threading
 import uuid
 
 import pytest
-from chorus_client import BadRequest, Conflict, ConnectionFailed, Room
+from chorus_client import BadRequest, Conflict, ConnectionFailed, Forbidden, Room
 from playwright.sync_api import expect
 
+from tests.client.conftest import API_TOKEN
 from tests.tcp_proxy import TcpProxy
 
 
@@ -123,6 +124,16 @@ def test_refusals_raise_their_own_exception(server):
         assert bad.value.code == "bad_request" and bad.value.message
     with pytest.raises(BadRequest):
         Room(server.url, "no spaces allowed")
+
+
+def test_a_wrong_token_fails_the_first_write_naming_the_403(server):
+    with Room(server.url, room_name("py-token"), token="not-the-token") as room:
+        with pytest.raises(Forbidden) as refused:
+            room.set("k", 1)
+        assert "403" in str(refused.value) and refused.value.code == "forbidden"
+        assert "k" not in room.values
+    with Room(server.url, room_name("py-token"), token=API_TOKEN) as room:
+        assert room.set("k", 1)["ok"]
 
 
 def test_batches_handled_out_of_order_are_applied_in_from_order(server, recorder):

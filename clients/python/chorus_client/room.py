@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 import engineio.payload
+import requests
 import socketio
 
 from chorus_client.errors import (
@@ -29,7 +30,9 @@ from chorus_client.errors import (
     ChorusError,
     Closed,
     ConnectionFailed,
+    Forbidden,
     Timeout,
+    Unavailable,
     error_from_ack,
 )
 from chorus_client.feed import ChangeStream, Feed
@@ -65,6 +68,8 @@ class Room:
         self.room = room
         self.client = client or "py-" + new_id()
         self.timeout = timeout
+        self._token = token
+        self._token_checked = token is None
         self._state = RoomState(room)
         self._cond = threading.Condition(threading.RLock())
         self._session = 0  # moves at every connect and disconnect
@@ -178,6 +183,8 @@ class Room:
     def _write(self, event: str, fields: dict[str, Any], timeout: float | None
                ) -> dict[str, Any]:
         """Send until answered; a cut, ``unavailable`` or ``rate_limited`` resends the same op."""
+        if not self._token_checked:
+            self._check_token()
         payload = {"room": self.room, **fields, "op": new_id()}
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while True:
@@ -196,6 +203,24 @@ class Room:
                 self._sleep(wait)
             else:
                 raise error
+
+    def _check_token(self) -> None:
+        """A token given is checked once against the server (``GET /api/token``) before the
+        first write: writes over Socket.IO do not need it, but a wrong one is a mistake the
+        speaker should hear of at once, not when a later HTTP call fails."""
+        try:
+            reply = requests.get(self.url + "/api/token", timeout=self.timeout,
+                                 headers={"Authorization": f"Bearer {self._token}"})
+        except requests.RequestException as failure:
+            raise Unavailable(f"could not check the API token at {self.url}: {failure}",
+                              None) from None
+        if reply.status_code in (401, 403):
+            try:
+                message = reply.json()["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = reply.text[:200]
+            raise Forbidden(f"the server refused the API token: {message}", None)
+        self._token_checked = True  # 200, or a server without the check (404)
 
     def _publish(self, changes: list[Change]) -> None:
         """Hand applied changes to the feed and wake ``wait`` (called with the lock held)."""
