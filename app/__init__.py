@@ -31,7 +31,7 @@ from app.config import (
     redacted,
     settings_from_environ,
 )
-from app.extensions import socketio
+from app.extensions import babel, socketio
 from app.namespaces.poll import PollNamespace
 from app.namespaces.pulse import PulseNamespace
 from app.namespaces.qa import QANamespace
@@ -53,7 +53,7 @@ from app.transport.origins import origin_check
 from app.transport.packets import ChorusPacket
 from app.transport.polling_posts import PollingBodyLimit, allow_full_polling_posts
 from app.transport.traffic import Traffic
-from app.web import api, events, health, pages
+from app.web import api, events, health, locale, pages
 from app.web import audience as audience_pages
 from app.web import metrics as metrics_page
 from app.web.context import Services
@@ -100,6 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                         audience=audience)
     app.extensions["chorus.drain"] = _drain(rooms, gate)  # on SIGTERM (gunicorn.conf.py)
     _watch(metrics, rooms, manager, traffic)
+    _init_languages(app)
     _register_blueprints(app)
 
     if app.config["SEED_DEMO"]:
@@ -319,9 +320,20 @@ def _watch(metrics: Metrics, rooms: Rooms, manager: ChorusRedisManager | None,
                   draining=lambda: traffic.draining, streams=rooms.streams.count)
 
 
+def _init_languages(app: Flask) -> None:
+    """Flask-Babel with Chorus's locale selector (app/web/locale.py); every page says its
+    locale in ``<html lang>`` and remembers a ``?lang=`` switch."""
+    app.extensions["chorus.locales"] = locale.available_locales(app)
+    babel.init_app(app, default_locale=locale.DEFAULT_LOCALE,
+                   locale_selector=locale.select_locale)
+    app.context_processor(locale.locale_context)
+    app.after_request(locale.remember_switch)
+
+
 def _register_blueprints(app: Flask) -> None:
-    """Pages, audience pages, the JSON API and its event streams, /healthz and /metrics."""
-    for module in (pages, audience_pages, api, events, health, metrics_page):
+    """Pages, audience pages, the page scripts' catalogues, the JSON API and its event
+    streams, /healthz and /metrics."""
+    for module in (pages, audience_pages, locale, api, events, health, metrics_page):
         app.register_blueprint(module.bp)
 
 
