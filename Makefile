@@ -73,6 +73,7 @@ $(SIO_CLIENT): package.json package-lock.json
 
 system-deps:
 	scripts/need-packages chromium:chromium nginx:nginx redis-server:redis-server \
+		redis-sentinel:redis-sentinel promtool:prometheus systemd-analyze:systemd \
 		zbarimg:zbar-tools fonts-noto-color-emoji
 
 $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
