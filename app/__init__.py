@@ -55,6 +55,7 @@ from app.transport.polling_posts import PollingBodyLimit, allow_full_polling_pos
 from app.transport.traffic import Traffic
 from app.web import api, events, health, locale, pages
 from app.web import audience as audience_pages
+from app.web import decks as deck_files
 from app.web import metrics as metrics_page
 from app.web.context import Services
 
@@ -301,7 +302,8 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
                                                               everywhere))
     parts = {"presenters": audience.presenters, "devices": audience.devices}
     namespaces = (SyncNamespace(rooms),
-                  PollNamespace(audience.polls, feed=audience.poll_feed, **parts),
+                  PollNamespace(audience.polls, audience.decks, feed=audience.poll_feed,
+                                **parts),
                   QANamespace(audience.questions, feed=audience.qa_feed, **parts),
                   PulseNamespace(audience.pulse, feed=audience.pace_feed, **parts))
     for namespace in namespaces:
@@ -331,9 +333,9 @@ def _init_languages(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Pages, audience pages, the page scripts' catalogues, the JSON API and its event
-    streams, /healthz and /metrics."""
-    for module in (pages, audience_pages, locale, api, events, health, metrics_page):
+    """Pages, audience pages, deck files and exports, the page scripts' catalogues, the JSON
+    API and its event streams, /healthz and /metrics."""
+    for module in (pages, audience_pages, deck_files, locale, api, events, health, metrics_page):
         app.register_blueprint(module.bp)
 
 
