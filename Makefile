@@ -113,7 +113,7 @@ audit: $(TOOLS)/.installed
 	npm audit
 	cd bench/node && npm audit
 
-LINTED := app tests bench clients/python examples wsgi.py gunicorn.conf.py chorus_worker.py \
+LINTED := app tests bench clients/python examples wsgi.py gunicorn.conf.py chorus_worker.py chorus_logs.py \
 	nginx/render.py
 
 test: test-deps lint

@@ -89,6 +89,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCESS_LOG", False, _flag,
             "Log every HTTP request (each long-poll is one) to stdout.", server_only=True),
     Setting("LOG_LEVEL", "info", _text, "debug, info, warning or error.", server_only=True),
+    Setting("LOG_FORMAT", "text", _text,
+            "`text` (one line per event) or `json` (one JSON object per line, the same fields, "
+            "for a log shipper): the app's log, gunicorn's and the access log.",
+            server_only=True),
     Setting("BLOCKING_WARN", 1.0, _number,
             "Seconds: log a warning when one greenlet keeps the event loop this long (blocking "
             "code makes every client's pings time out); 0 turns the watch off.",
