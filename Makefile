@@ -73,6 +73,7 @@ $(SIO_CLIENT): package.json package-lock.json
 
 system-deps:
 	scripts/need-packages chromium:chromium nginx:nginx redis-server:redis-server \
+		redis-sentinel:redis-sentinel promtool:prometheus systemd-analyze:systemd \
 		zbarimg:zbar-tools fonts-noto-color-emoji
 
 $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
@@ -112,7 +113,7 @@ audit: $(TOOLS)/.installed
 	npm audit
 	cd bench/node && npm audit
 
-LINTED := app tests bench clients/python examples wsgi.py gunicorn.conf.py chorus_worker.py \
+LINTED := app tests bench clients/python examples wsgi.py gunicorn.conf.py chorus_worker.py chorus_logs.py \
 	nginx/render.py
 
 test: test-deps lint

@@ -25,6 +25,7 @@ from app.audience.wiring import Audience, build_audience
 from app.cluster.notices import Cluster
 from app.config import (
     DEFAULTS,
+    SettingError,
     default_secret_key,
     message_queue_url,
     redacted,
@@ -40,6 +41,7 @@ from app.ops.diagnostics import ProxyDiagnostics
 from app.ops.metrics import Metrics, TimedStore
 from app.ops.selfcheck import check_serving, confirm_upgrades, log_report
 from app.state import Hashes, Limits, Store, open_hashes, open_store
+from app.state.errors import ChorusError
 from app.sync.broadcast import Broadcaster
 from app.sync.coalescer import Coalescer
 from app.sync.presence import Presence
@@ -53,6 +55,7 @@ from app.transport.polling_posts import PollingBodyLimit, allow_full_polling_pos
 from app.transport.traffic import Traffic
 from app.web import api, events, health, locale, pages
 from app.web import audience as audience_pages
+from app.web import decks as deck_files
 from app.web import metrics as metrics_page
 from app.web.context import Services
 
@@ -73,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("VERSION", __version__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # HTTP API bodies; a value is at most 4 KiB
 
+    _check_redis_urls(app)
     manager = _message_queue(app)
     _init_transport(app)
     _init_socketio(app, manager)
@@ -123,6 +127,26 @@ def base_url(config: Mapping[str, Any]) -> str:
 def websocket_driver() -> bool:
     """Whether Engine.IO has a WebSocket implementation in this async mode."""
     return socketio.server.eio._async.get("websocket") is not None
+
+
+def _check_redis_urls(app: Flask) -> None:
+    """A malformed Redis URL, or a Sentinel master name no Sentinel knows, stops the start with
+    one line naming the setting (SettingError); Sentinels that do not answer yet are logged as
+    a self-check problem, and /healthz reports the store unreachable until they do."""
+    from app.state.redis_connection import check_url, is_redis_url, probe_sentinels
+
+    urls = {"CHORUS_STORE": app.config["STORE"],
+            "CHORUS_MESSAGE_QUEUE": message_queue_url(app.config)}
+    for name, url in urls.items():
+        if not url or not is_redis_url(url):
+            continue
+        try:
+            check_url(url)
+            problem = probe_sentinels(url)
+        except ValueError as exc:
+            raise SettingError(f"{name}={redacted(url)!r}: {exc}") from None
+        if problem:
+            log.error("self-check: %s: %s", name, problem)
 
 
 def _message_queue(app: Flask) -> ChorusRedisManager | None:
@@ -226,8 +250,14 @@ def _settle_secret_key(app: Flask, hashes: Hashes) -> None:
     """CHORUS_SECRET_KEY, else one made once and kept in the store: device cookies then stay
     valid across restarts and across every process sharing the store."""
     if not app.config["SECRET_KEY"]:
-        hashes.hsetnx("meta", "secret_key", default_secret_key())
-        app.config["SECRET_KEY"] = hashes.hget("meta", "secret_key")
+        try:
+            hashes.hsetnx("meta", "secret_key", default_secret_key())
+            app.config["SECRET_KEY"] = hashes.hget("meta", "secret_key")
+        except ChorusError as exc:  # the store is down at start: serve, and say what it costs
+            app.config["SECRET_KEY"] = default_secret_key()
+            log.error("secret key not shared (%s): device cookies of this process are valid "
+                      "here only, until it restarts; set CHORUS_SECRET_KEY to avoid this",
+                      exc.message)
 
 
 def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedisManager | None,
@@ -272,7 +302,8 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
                                                               everywhere))
     parts = {"presenters": audience.presenters, "devices": audience.devices}
     namespaces = (SyncNamespace(rooms),
-                  PollNamespace(audience.polls, feed=audience.poll_feed, **parts),
+                  PollNamespace(audience.polls, audience.decks, feed=audience.poll_feed,
+                                **parts),
                   QANamespace(audience.questions, feed=audience.qa_feed, **parts),
                   PulseNamespace(audience.pulse, feed=audience.pace_feed, **parts))
     for namespace in namespaces:
@@ -302,9 +333,9 @@ def _init_languages(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Pages, audience pages, the page scripts' catalogues, the JSON API and its event
-    streams, /healthz and /metrics."""
-    for module in (pages, audience_pages, locale, api, events, health, metrics_page):
+    """Pages, audience pages, deck files and exports, the page scripts' catalogues, the JSON
+    API and its event streams, /healthz and /metrics."""
+    for module in (pages, audience_pages, deck_files, locale, api, events, health, metrics_page):
         app.register_blueprint(module.bp)
 
 
