@@ -30,8 +30,10 @@ def stage_room(base: str, room: str, kind: str = "choice") -> Staged:
     try:
         assert presenter.call("join", {"room": room, "token": token})["ok"]
         question, options = "Welches Framework?", ["Flask", "Django", "Pyramid"]
-        opened = presenter.call("open", {"room": room, "kind": kind, "question": question,
-                                         "options": options if kind == "choice" else None})
+        asked = {"room": room, "kind": kind, "question": question}
+        if kind == "choice":
+            asked["options"] = options
+        opened = presenter.call("open", asked)
         assert opened["ok"], opened
         poll = opened["poll"]["id"]
         answers = {"choice": [0, 1], "scale": [4, 5], "cloud": ["Gevent", "gevent"]}[kind]
