@@ -6,7 +6,7 @@
 // reads. The room's language is stored on the server (PUT /api/rooms/<room>/language), so
 // every phone gets it from its next page load.
 
-import { t } from "./i18n.js";
+import { serverText, t } from "./i18n.js";
 
 const THEME_KEY = "chorus.theme";
 const root = document.documentElement;
@@ -64,7 +64,8 @@ select?.addEventListener("change", async () => {
           { language: select.selectedOptions[0].textContent })
       : t("Each phone shows its own language from its next page load.");
   } else {
-    const reason = reply?.error?.message ? t(reply.error.message) : t("no answer from the server");
+    const reason = reply ? serverText(reply.error?.message, t("refused by the server"))
+      : t("no answer from the server");
     languageNote.textContent = t("Not saved: {reason}", { reason });
   }
 });

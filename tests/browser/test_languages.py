@@ -177,3 +177,19 @@ def test_presenter_sets_the_room_language_for_every_phone(server, new_page):
         "Jedes Handy zeigt ab dem nächsten Laden der Seite seine eigene Sprache.")
     phones[0].reload()
     expect(phones[0].locator("html")).to_have_attribute("lang", "en")
+
+
+def test_refusals_from_the_server_in_german(server, staged, new_page):
+    """The server writes refusals in English: its fixed messages are in the catalogue; one
+    with values in it is not, and a German page shows a German sentence rather than it."""
+    phone = new_page(**PHONE, locale="de-DE")
+    phone.goto(f"{server.url}/r/{staged.room}")
+    live(phone, "chorusAudience")
+    explain = """async (message) => (await import("/static/audience.js"))
+        .explain({ ok: false, error: { code: "bad_request", message } })"""
+    assert phone.evaluate(explain, "this poll is closed") == "Diese Umfrage ist geschlossen"
+    assert phone.evaluate(explain, "no poll 7 in this room") == "Der Server hat das abgelehnt."
+    english = new_page(**PHONE, locale="en-GB")
+    english.goto(f"{server.url}/r/{staged.room}")
+    live(english, "chorusAudience")
+    assert english.evaluate(explain, "no poll 7 in this room") == "no poll 7 in this room"
