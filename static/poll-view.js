@@ -21,7 +21,7 @@ export function renderResults(box, poll, results, { mine = null } = {}) {
     if (poll.kind === "choice") box.append(choiceRows(poll));
     if (poll.kind === "scale") box.append(scaleColumns(), el("p", { cls: "mean" }));
     if (poll.kind === "cloud") box.append(el("ul", { cls: "cloud" }));
-    box.append(el("p", { cls: "total" }));
+    box.append(el("p", { cls: "total", attrs: { "aria-live": "polite" } }));
   }
   if (poll.kind === "choice") fillBars(box, results.counts, results.total, mine);
   if (poll.kind === "scale") fillScale(box, results, mine);

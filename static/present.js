@@ -12,7 +12,7 @@ import { SyncRoom } from "./chorus.js";
 import { Channel, announcer, el, explain, reducedMotion } from "./audience.js";
 import { KIND_NAMES, renderResults } from "./poll-view.js";
 import { newcomers, renderQuestions, summary } from "./qa-view.js";
-import { t } from "./i18n.js";
+import { serverText, t } from "./i18n.js";
 
 const stage = document.getElementById("present");
 const room = stage.dataset.room;
@@ -29,7 +29,7 @@ window.chorusScreen = { poll: pollChannel, qa: qaChannel, pulse: pulseChannel, s
 
 for (const channel of [pollChannel, qaChannel, pulseChannel]) {
   channel.addEventListener("refused", (e) => {
-    const reason = e.detail?.error?.message ? t(e.detail.error.message) : "";
+    const reason = serverText(e.detail?.error?.message, t("refused by the server"));
     $("poll-note").textContent = t("Refused by the server: {reason}", { reason });
   });
 }
