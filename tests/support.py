@@ -356,6 +356,27 @@ class RedisServer:
             time.sleep(0.05)
         raise RuntimeError("redis-server did not answer")
 
+    def as_cluster_node(self, timeout: float = 10.0) -> RedisServer:
+        """Start as a Redis Cluster of this one node, holding every slot: a script or command
+        whose keys span slots fails here (CROSSSLOT) as it would on a real cluster, while a
+        plain client reaches every key."""
+        self.args += ["--cluster-enabled", "yes", "--cluster-config-file",
+                      str(self.dir / "nodes.conf")]
+        self.start(timeout)
+        import redis
+
+        node = redis.Redis(port=self.port, socket_timeout=2)
+        try:
+            node.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+            deadline = time.monotonic() + timeout
+            while node.cluster("info")["cluster_state"] != "ok":
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the one-node cluster did not reach state ok")
+                time.sleep(0.05)
+        finally:
+            node.close()
+        return self
+
     def ping(self) -> bool:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
