@@ -59,7 +59,7 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 # change only where a message did and merge cleanly. A new locale: `pybabel init -i
 # app/translations/messages.pot -d app/translations -l fr`, then translate and `make install`.
 messages: $(VENV)/.runtime
-	$(BIN)/pybabel -q extract -F babel.cfg -k t --no-location --no-wrap --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k t -k bad_request --no-location --no-wrap --sort-output \
 		--project=Chorus -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --no-wrap -i $(TRANSLATIONS)/messages.pot \
 		-d $(TRANSLATIONS)

@@ -16,7 +16,7 @@
 // down for good, e.g. a wrong token), "status" {detail: {status}}: connecting, live, reconnecting.
 
 import { clientId } from "./chorus.js";
-import { t } from "./i18n.js";
+import { serverText, t } from "./i18n.js";
 
 const ACK_TIMEOUT_MS = 10000;
 const REJOIN_AFTER_MS = 1000;
@@ -135,9 +135,8 @@ export class Channel extends EventTarget {
   }
 }
 
-// Short, human words for a refusal, for the notes under each form. The server's message is
-// looked up in the catalogue too (its fixed messages are there; one with values in it shows as
-// the server wrote it). `what` is a translated noun phrase: t("a question").
+// Short, human words for a refusal, for the notes under each form, in the page's language
+// (serverText in static/i18n.js). `what` is a translated noun phrase: t("a question").
 export function explain(ack, what = null) {
   const error = ack?.error || {};
   if (error.code === "rate_limited") {
@@ -147,8 +146,8 @@ export function explain(ack, what = null) {
              { what: thing, seconds });
   }
   if (error.code === "unavailable") return t("Not connected right now: try again in a moment.");
-  if (error.code === "too_large") return error.message ? t(error.message) : t("That is too long.");
-  return error.message ? t(error.message) : t("The server refused that.");
+  if (error.code === "too_large") return serverText(error.message, t("That is too long."));
+  return serverText(error.message, t("The server refused that."));
 }
 
 // A visually hidden aria-live region's helper: says one short message at a time. Clearing first

@@ -6,7 +6,7 @@
 // the server's value. Sliders send at most ~25 values a second while dragged, and always the last.
 
 import { SyncRoom } from "./chorus.js";
-import { t } from "./i18n.js";
+import { serverText, t } from "./i18n.js";
 
 const THROTTLE_MS = 40;
 const TEXT_THROTTLE_MS = 250;
@@ -178,7 +178,7 @@ room.addEventListener("acked", (e) => controls.get(e.detail.payload.key)?.show()
 room.addEventListener("rejected", (e) => {
   controls.get(e.detail.payload.key)?.show();
   const notice = document.getElementById("notice");
-  const reason = e.detail.error?.message ? t(e.detail.error.message) : t("refused by the server");
+  const reason = serverText(e.detail.error?.message, t("refused by the server"));
   notice.textContent = t("Not saved: {reason}", { reason });
   notice.hidden = false;
   setTimeout(() => { notice.hidden = true; }, 4000);

@@ -29,6 +29,15 @@ export function t(message, params = {}) {
     Object.hasOwn(params, name) ? String(params[name]) : whole);
 }
 
+/** A refusal's message from the server, in the page's language: the server writes English, and
+ * its fixed messages are in the catalogue; one with values in it (a number, a name) is not, and
+ * a page in another language shows `fallback` rather than English. */
+export function serverText(message, fallback) {
+  if (!message) return fallback;
+  if (locale === "en" || Object.hasOwn(messages, message)) return t(message);
+  return fallback;
+}
+
 /** A number written the page's way (1.234 in German). */
 export function number(value) {
   return new Intl.NumberFormat(locale).format(value);

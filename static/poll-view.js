@@ -26,7 +26,7 @@ export function renderResults(box, poll, results, { mine = null } = {}) {
     if (poll.kind === "text") box.append(el("ul", { cls: "text-answers" }));
     if (poll.kind === "scale") box.append(scaleColumns(), el("p", { cls: "mean" }));
     if (poll.kind === "cloud") box.append(el("ul", { cls: "cloud" }));
-    box.append(el("p", { cls: "total" }));
+    box.append(el("p", { cls: "total", attrs: { "aria-live": "polite" } }));
   }
   if (poll.kind === "choice" || poll.kind === "quiz") {
     fillBars(box, results.counts, results.total, mine);

@@ -15,7 +15,7 @@ import { newcomers, renderQuestions, summary } from "./qa-view.js";
 import { countdown, renderLeaderboard, syncClock } from "./quiz-view.js";
 import { DeckPanel } from "./deck-panel.js";
 import { bindClicker } from "./clicker.js";
-import { t } from "./i18n.js";
+import { serverText, t } from "./i18n.js";
 
 const stage = document.getElementById("present");
 const room = stage.dataset.room;
@@ -33,7 +33,7 @@ window.chorusScreen = { poll: pollChannel, qa: qaChannel, pulse: pulseChannel, s
 
 for (const channel of [pollChannel, qaChannel, pulseChannel]) {
   channel.addEventListener("refused", (e) => {
-    const reason = e.detail?.error?.message ? t(e.detail.error.message) : "";
+    const reason = serverText(e.detail?.error?.message, t("refused by the server"));
     $("poll-note").textContent = t("Refused by the server: {reason}", { reason });
   });
 }

@@ -79,9 +79,12 @@ def remember_switch(response: Response) -> Response:
 def locale_context() -> dict:
     """Template globals: the page's locale (``<html lang>``) and the language switch's links,
     each named in its own language."""
+    room = (request.view_args or {}).get("room")
+    names = {code: Locale.parse(code).get_display_name(code).capitalize() for code in locales()}
     return {"page_locale": str(get_locale() or DEFAULT_LOCALE),
-            "language_links": [(code, Locale.parse(code).get_display_name(code).capitalize(),
-                                switch_url(code)) for code in locales()]}
+            "language_links": [(code, names[code], switch_url(code)) for code in locales()],
+            "language_names": names,
+            "room_language": room_languages().get(room) if room and is_room_name(room) else None}
 
 
 def switch_url(code: str) -> str:
