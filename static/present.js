@@ -13,6 +13,7 @@ import { Channel, announcer, el, explain, reducedMotion } from "./audience.js";
 import { KIND_NAMES, renderResults } from "./poll-view.js";
 import { newcomers, renderQuestions, summary } from "./qa-view.js";
 import { serverText, t } from "./i18n.js";
+import { followRoomLanguage } from "./room-language.js";
 
 const stage = document.getElementById("present");
 const room = stage.dataset.room;
@@ -26,6 +27,7 @@ const qaChannel = new Channel("/qa", room, { token });
 const pulseChannel = new Channel("/pulse", room, presenter ? { token } : { join: { screen: true } });
 const sync = new SyncRoom(room);
 window.chorusScreen = { poll: pollChannel, qa: qaChannel, pulse: pulseChannel, sync }; // tests
+if (!presenter) followRoomLanguage(pulseChannel); // the display speaks the room's language
 
 for (const channel of [pollChannel, qaChannel, pulseChannel]) {
   channel.addEventListener("refused", (e) => {
