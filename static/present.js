@@ -16,6 +16,7 @@ import { countdown, renderLeaderboard, syncClock } from "./quiz-view.js";
 import { DeckPanel } from "./deck-panel.js";
 import { bindClicker } from "./clicker.js";
 import { serverText, t } from "./i18n.js";
+import { followRoomLanguage } from "./room-language.js";
 
 const stage = document.getElementById("present");
 const room = stage.dataset.room;
@@ -30,6 +31,7 @@ const pulseChannel = new Channel("/pulse", room, presenter ? { token } : { join:
 const sync = new SyncRoom(room);
 const deck = presenter ? new DeckPanel(room, token, () => nextQuestion()) : null;
 window.chorusScreen = { poll: pollChannel, qa: qaChannel, pulse: pulseChannel, sync }; // tests
+if (!presenter) followRoomLanguage(pulseChannel); // the display speaks the room's language
 
 for (const channel of [pollChannel, qaChannel, pulseChannel]) {
   channel.addEventListener("refused", (e) => {

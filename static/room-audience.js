@@ -12,6 +12,7 @@ import { buildRanking, buildTextAnswer, showRanking } from "./phone-answers.js";
 import { Player } from "./quiz-phone.js";
 import { secondsLeft } from "./quiz-view.js";
 import { t } from "./i18n.js";
+import { followRoomLanguage } from "./room-language.js";
 
 const root = document.getElementById("audience");
 const room = root.dataset.room;
@@ -22,6 +23,8 @@ const pollChannel = new Channel("/poll", room);
 const qaChannel = new Channel("/qa", room);
 const pulseChannel = new Channel("/pulse", room);
 window.chorusAudience = { poll: pollChannel, qa: qaChannel, pulse: pulseChannel }; // for tests
+followRoomLanguage(pulseChannel, { scope: root,
+                                   tell: (text) => note("pulse-note", text, 15000) });
 
 // Notes under a form: shown for a while, then cleared, so an old message never looks current.
 function note(id, text, ms = 6000) {
