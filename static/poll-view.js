@@ -12,6 +12,9 @@ export const KIND_NAMES = {
   ranking: t("Ranking"), text: t("Open answers"), quiz: t("Quiz"),
 };
 
+// The mark after this device's own answer, drawn by style.css from the attribute (CSS cannot
+// translate its own text).
+const YOU = t("you");
 const percent = (n, total) => (total ? Math.round((100 * n) / total) : 0);
 const answers = (n) => (n === 1 ? t("1 answer") : t("{count} answers", { count: n }));
 
@@ -48,7 +51,7 @@ function choiceRows(poll) {
   const list = el("ol", { cls: "bars" });
   poll.options.forEach((option, i) => {
     list.append(el("li", { cls: "bar", attrs: { "data-option": i } },
-      el("span", { cls: "bar-label", text: option }),
+      el("span", { cls: "bar-label", text: option, attrs: { "data-you": YOU } }),
       el("span", { cls: "bar-figures" },
         el("span", { cls: "count", text: "0" }),
         el("span", { cls: "pct", text: "0%" })),
@@ -78,7 +81,7 @@ function scaleColumns() {
       el("span", { cls: "count", text: "0" }),
       el("span", { cls: "column", attrs: { "aria-hidden": "true" } },
         el("span", { cls: "column-fill" })),
-      el("span", { cls: "value", text: String(v) })));
+      el("span", { cls: "value", text: String(v), attrs: { "data-you": YOU } })));
   }
   return list;
 }
@@ -106,7 +109,7 @@ function fillCloud(list, words, mine) {
     // every word has the same count.
     const weight = most > least ? (n - least) / (most - least) : 0.4;
     const item = el("li", { attrs: { "data-word": word } },
-      el("span", { cls: "word", text: word }),
+      el("span", { cls: "word", text: word, attrs: { "data-you": YOU } }),
       el("span", { cls: "count", text: String(n) }));
     item.style.fontSize = `${(1 + 1.2 * weight).toFixed(2)}em`;
     if (word === mine) item.classList.add("mine");

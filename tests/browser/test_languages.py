@@ -2,7 +2,8 @@
 room's language set by the presenter work, and the page scripts translate too.
 
 The walk: every text node of the page and every text a screen reader or a form shows
-(aria-label, placeholder, alt, title) is compared with the catalogue. Each must be a German
+(aria-label, placeholder, alt, title, and data-you, which style.css shows after one's own
+answer) is compared with the catalogue. Each must be a German
 message of app/translations/de (its placeholders matching anything), text the room's people
 wrote, or text that is the same in every language (numbers, emoji, names). Anything else, an
 English message or a string that never went through the catalogue, fails the test by name.
@@ -43,8 +44,9 @@ WALK = """() => {
     const text = node.textContent.replace(/\\s+/g, " ").trim();
     if (text) texts.push({ text, where: parent.id || parent.className || parent.tagName });
   }
-  for (const el of document.querySelectorAll("[aria-label], [placeholder], [alt], [title]")) {
-    for (const name of ["aria-label", "placeholder", "alt", "title"]) {
+  const named = "[aria-label], [placeholder], [alt], [title], [data-you]";
+  for (const el of document.querySelectorAll(named)) {
+    for (const name of ["aria-label", "placeholder", "alt", "title", "data-you"]) {
       const text = (el.getAttribute(name) || "").replace(/\\s+/g, " ").trim();
       if (text) texts.push({ text, where: `${el.id || el.tagName}[${name}]` });
     }
@@ -109,6 +111,8 @@ def test_phone_in_german_shows_no_english(server, staged, new_page, german):
         "Danke! Ihre Stimme zählt eine Minute lang; tippen Sie jederzeit erneut.")
     bad = not_german(phone.evaluate(WALK), german, set(staged.user_texts))
     assert not bad, bad
+    phone.evaluate("window.scrollTo(0, 0)")
+    phone.screenshot(path=str(ROOT / "docs" / "screenshots" / "phone-german.png"))
 
 
 def test_every_kind_of_poll_and_the_screens_in_german(server, new_page, german):
