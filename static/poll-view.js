@@ -34,7 +34,8 @@ export function renderResults(box, poll, results, { mine = null } = {}) {
   if (poll.kind === "choice" || poll.kind === "quiz") {
     fillBars(box, results.counts, results.total, mine);
     for (const row of box.querySelectorAll(".bar")) {
-      row.classList.toggle("correct", poll.correct === Number(row.dataset.option));
+      // Only once revealed: the presenter's screen is on the projector, and it knows the answer.
+      row.classList.toggle("correct", poll.revealed && poll.correct === Number(row.dataset.option));
     }
   }
   if (poll.kind === "ranking") fillRanks(box, results);

@@ -12,7 +12,7 @@ import { SyncRoom } from "./chorus.js";
 import { Channel, announcer, el, explain, reducedMotion } from "./audience.js";
 import { KIND_NAMES, renderResults } from "./poll-view.js";
 import { newcomers, renderQuestions, summary } from "./qa-view.js";
-import { countdown, renderLeaderboard, syncClock } from "./quiz-view.js";
+import { countdown, renderLeaderboard, secondsLeft, syncClock } from "./quiz-view.js";
 import { DeckPanel } from "./deck-panel.js";
 import { bindClicker } from "./clicker.js";
 import { serverText, t } from "./i18n.js";
@@ -153,10 +153,12 @@ function drawPoll() {
   state.hidden = !p;
   const visibility = $("poll-visibility");
   visibility.hidden = !p || !presenter;
-  $("poll").dataset.state = p ? (p.open ? "open" : "closed") : "none";
+  // A quiz question takes answers until the server's closes_at, whatever `open` still says.
+  const open = !!p && p.open && !(p.kind === "quiz" && secondsLeft(p) <= 0);
+  $("poll").dataset.state = p ? (open ? "open" : "closed") : "none";
   if (p) {
-    state.textContent = p.open ? t("Open") : t("Closed");
-    state.className = `pill ${p.open ? "pill-open" : "pill-closed"}`;
+    state.textContent = open ? t("Open") : t("Closed");
+    state.className = `pill ${open ? "pill-open" : "pill-closed"}`;
     visibility.textContent = p.revealed ? t("Shown to audience") : t("Hidden from audience");
     visibility.className = `pill ${p.revealed ? "pill-open" : "pill-hidden"}`;
   }

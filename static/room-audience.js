@@ -92,9 +92,11 @@ function drawPoll() {
   if (!p) return;
   $("poll-kind").textContent = KIND_NAMES[p.kind] || t("Poll");
   const state = $("poll-state");
-  state.textContent = p.open ? t("Open") : t("Closed");
-  state.className = `pill ${p.open ? "pill-open" : "pill-closed"}`;
-  section.dataset.state = p.open ? "open" : "closed";
+  // A quiz question takes answers until the server's closes_at, whatever `open` still says.
+  const open = p.open && !(p.kind === "quiz" && secondsLeft(p) <= 0);
+  state.textContent = open ? t("Open") : t("Closed");
+  state.className = `pill ${open ? "pill-open" : "pill-closed"}`;
+  section.dataset.state = open ? "open" : "closed";
   $("poll-question").textContent = p.question;
 
   const answerBox = $("poll-answer");

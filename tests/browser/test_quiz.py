@@ -11,6 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import AXE, serious_violations
 from tests.browser.test_audience import PHONE, SHOTS, create_room, open_audience, open_screen
 
 pytestmark = pytest.mark.browser
@@ -32,7 +33,15 @@ def leaderboard(page) -> list[tuple[str, int]]:
             for row in rows.all()]
 
 
-def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_page, tmp_path):
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: `make install` runs npm ci (axe-core in package.json)")
+    return AXE.read_text()
+
+
+def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_page, tmp_path,
+                                                                   axe_source):
     room = "quiz-" + uuid.uuid4().hex[:6]
     presenter_url, token = create_room(server.url, room)
     screen = new_page(**SCREEN)
@@ -70,6 +79,7 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
 
     for page in phones.values():
         expect(page.locator("#countdown")).to_contain_text("s left")
+    assert serious_violations(ada, axe_source) == []  # the quiz card, the countdown, options
     ada.locator('#poll-answer .option[data-answer="1"]').tap()
     bob.locator('#poll-answer .option[data-answer="0"]').tap()
     for page in (ada, bob):
@@ -78,6 +88,12 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     # Cy waits out the timer: the phone says so and the server refuses the late answer.
     expect(cy.locator("#countdown")).to_have_text("Time is up", timeout=15000)
     expect(cy.locator('#poll-answer .option[data-answer="1"]')).to_be_disabled()
+    expect(cy.locator("#poll-state")).to_have_text("Closed")
+    expect(cy.locator("#poll-note")).to_have_text("Time is up.")
+    expect(screen.locator("#poll-state")).to_have_text("Closed")
+    # the projector knows the right answer but does not show it before the reveal
+    expect(screen.locator("#poll-results .bar")).to_have_count(3)
+    expect(screen.locator("#poll-results .bar.correct")).to_have_count(0)
     poll_id = cy.evaluate("() => document.getElementById('poll-answer').dataset.poll")
     late = cy.evaluate("(id) => window.chorusAudience.poll.send('answer', "
                        "{poll: Number(id), answer: 1})", poll_id)
@@ -97,6 +113,8 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     assert sorted(board[1:]) == [("<b>Bob</b>", 0), ("Cy", 0)]
     expect(screen.locator("#leaderboard .leader-name b")).to_have_count(0)  # markup is text
     ada_points = board[0][1]
+    assert serious_violations(screen, axe_source) == []  # leaderboard, deck card
+    assert serious_violations(ada, axe_source) == []  # right/wrong marks, leaderboard
     expect(ada.locator("#my-score")).to_have_text(f"Your score: {ada_points} points, place 1")
     SHOTS.mkdir(parents=True, exist_ok=True)
     ada.evaluate("window.scrollTo(0, 0)")
@@ -161,3 +179,33 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     export = requests.get(f"{server.url}/api/rooms/{room}/quiz.json",
                           params={"token": token}, timeout=10).json()
     assert [(row["nickname"], row["points"]) for row in export["standings"]] == board
+
+
+def test_open_answers_reach_the_screen_only_once_the_presenter_shows_them(server, new_page):
+    room = "words-" + uuid.uuid4().hex[:6]
+    presenter_url, token = create_room(server.url, room)
+    screen = new_page(**SCREEN)
+    open_screen(screen, presenter_url)
+    if screen.locator("#new-poll").is_hidden():
+        screen.locator("#new-poll-toggle").click()
+    screen.locator('#poll-form input[name="kind"][value="text"]').check()
+    expect(screen.locator("#poll-options-field")).to_be_hidden()
+    screen.locator("#poll-text").fill("One thing to improve?")
+    screen.locator("#poll-open").click()
+    phone = new_page(**PHONE)
+    open_audience(phone, server.url, room)
+    expect(phone.locator("#poll-question")).to_have_text("One thing to improve?")
+    for text in ("<i>more demos</i>", "spam spam"):
+        phone.locator("#text-answer").fill(text)
+        phone.locator(".text-form button").tap()
+        expect(phone.locator("#poll-answer .mine-word")).to_contain_text("Sent:")
+    waiting = screen.locator("#waiting li")
+    expect(waiting).to_have_count(2)
+    expect(waiting.first.locator("span").first).to_have_text("<i>more demos</i>")
+    waiting.nth(1).get_by_role("button", name="Reject: spam spam").click()
+    expect(waiting).to_have_count(1)
+    waiting.first.get_by_role("button", name="Show: <i>more demos</i>").click()
+    expect(screen.locator("#moderation")).to_be_hidden()
+    expect(screen.locator("#poll-results .text-answers li")).to_have_text(["<i>more demos</i>"])
+    expect(phone.locator("#poll-results .text-answers li")).to_have_text(["<i>more demos</i>"])
+    expect(phone.locator("#poll-results .text-answers i")).to_have_count(0)  # text, not markup
