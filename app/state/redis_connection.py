@@ -22,12 +22,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from redis.sentinel import Sentinel
+from redis.sentinel import Sentinel, SentinelConnectionPool
 
 SENTINEL_SCHEME = "redis+sentinel"
 SCHEMES = ("redis", "rediss", SENTINEL_SCHEME)
 TIMEOUT = 1.0  # seconds for a connect, a command, a reply
 SENTINEL_FORM = "redis+sentinel://host:26379,host2:26379/mymaster/0"
+
+
+class BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool):
+    """redis-py's Sentinel pool, waiting for a free connection like the plain URL's pool
+    (BlockingConnectionPool) rather than failing at once past ``max_connections``: a burst of
+    writes queues for a moment instead of answering unavailable."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +117,9 @@ def redis_client(url: str, timeout: float | None = TIMEOUT, pool_size: int = 64,
         return redis.Redis(connection_pool=pool)
     address = parse_sentinel_url(url)
     return _sentinel(address).master_for(
-        address.master, db=address.db, username=address.username, password=address.password,
-        max_connections=pool_size, **kwargs)
+        address.master, connection_pool_class=BlockingSentinelPool, db=address.db,
+        username=address.username, password=address.password, max_connections=pool_size,
+        timeout=(timeout or TIMEOUT) * 2, **kwargs)
 
 
 def _sentinel(address: SentinelAddress) -> Sentinel:
