@@ -82,6 +82,13 @@ class Polls:
             raise bad_request("revealed must be true or false")
         return self._update(room, self._get(room, poll_id), revealed=shown)
 
+    def forget(self, room: str) -> None:
+        """Remove every poll of ``room``, answers and tallies too (an expired room)."""
+        count = int(self._hashes.hget("ids", f"poll:{room}") or 0)
+        self._hashes.drop(f"polls:{room}", *(f"{kind}:{room}:{n}" for n in range(1, count + 1)
+                                             for kind in ("answers", "tally")))
+        self._hashes.hdel("ids", f"poll:{room}")
+
     def current(self, room: str) -> dict | None:
         number = self._hashes.hget(f"polls:{room}", "current")
         found = self._hashes.hget(f"polls:{room}", number) if number else None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from app.state.base import Applied, Batch, Limits, Store, Write
-from app.state.errors import ChorusError, unavailable
+from app.state.errors import ChorusError, too_large, unavailable
 from app.state.values import MAX_SAFE_TOTAL
 from app.state.writes import MAX_TOMBSTONES, Entry, change_of
 
@@ -60,6 +61,8 @@ class RedisStore(Store):
         self._redis = redis_client(url)
         self._write = self._redis.register_script((LUA / "write.lua").read_text())
         self._read = self._redis.register_script((LUA / "read.lua").read_text())
+        self._touch = self._redis.register_script((LUA / "touch.lua").read_text())
+        self._remove = self._redis.register_script((LUA / "remove.lua").read_text())
         self._offset: float | None = None  # Redis's clock minus ours, in seconds
         self._offset_at = 0.0
 
@@ -116,6 +119,46 @@ class RedisStore(Store):
             self._offset_at = after
             now = after
         return int((now + self._offset + START_WITHIN) * 1e6)
+
+    def touch(self, rooms: Iterable[str], create: bool = False) -> None:
+        names = list(dict.fromkeys(rooms))
+        if not names:
+            return
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            for room in names:
+                self._touch(keys=[f"{PREFIX}:rooms", self._room_keys(room)[0]],
+                            args=[room, "1" if create else "0", self.limits.max_rooms],
+                            client=pipe)
+            marked = pipe.execute()
+        except redis.RedisError as exc:
+            raise unavailable(f"Redis is unavailable: {exc}") from None
+        if -1 in marked:
+            raise too_large(f"the store holds at most {self.limits.max_rooms} rooms")
+
+    def activity(self) -> dict[str, float]:
+        """Rooms from before rooms expired have no activity yet: marked active now."""
+        try:
+            rooms = sorted(member.decode() for member in
+                           self._redis.smembers(f"{PREFIX}:rooms"))
+            pipe = self._redis.pipeline(transaction=False)
+            for room in rooms:
+                pipe.hget(self._room_keys(room)[0], "active_at")
+            found = dict(zip(rooms, pipe.execute(), strict=True))
+        except redis.RedisError as exc:
+            raise unavailable(f"Redis is unavailable: {exc}") from None
+        unmarked = [room for room, at in found.items() if at is None]
+        if unmarked:
+            self.touch(unmarked)
+            now = time.time() + (self._offset or 0.0)
+            found.update(dict.fromkeys(unmarked, now))
+        return {room: float(at) for room, at in found.items()}
+
+    def remove(self, room: str, idle_since: float | None = None) -> bool:
+        """``idle_since`` is in Redis's clock: on one box, or with NTP, time.time() is it."""
+        keys = [f"{PREFIX}:rooms", *self._room_keys(room)[:5]]
+        since = "" if idle_since is None else repr(float(idle_since))
+        return bool(self._call(self._remove, keys, [room, since]))
 
     def check(self) -> None:
         try:
