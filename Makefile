@@ -9,6 +9,8 @@
 #                   browser tests
 #   make bench      the benchmark suite against Chorus, a naive Flask-SocketIO server and a
 #                   Node.js Socket.IO server (bench/; about 50 minutes); BENCH_ARGS=--smoke
+#   make messages   extract every translatable string (babel.cfg) and update each locale's
+#                   catalogue in app/translations/ (docs/languages.md)
 #   make lint       ruff, and the layer rules of app/ (import-linter contracts in pyproject.toml)
 #   make lock       recompile requirements*.txt, with hashes, from requirements*.in
 #   make audit      pip-audit and npm audit over every pin (needs the network)
@@ -19,7 +21,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SIO_CLIENT := static/vendor/socket.io.min.js
 
-.PHONY: run run-nginx run-cluster bench install test test-deps system-deps lint lock audit clean
+.PHONY: run run-nginx run-cluster bench install messages test test-deps system-deps lint lock audit \
+	clean
 
 run: install
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
@@ -32,7 +35,11 @@ run-cluster: install
 	scripts/need-packages nginx:nginx redis-server:redis-server
 	scripts/run-cluster
 
-install: $(VENV)/.runtime $(SIO_CLIENT)
+# The compiled catalogues the server reads (and serves to page scripts as /i18n/<locale>.json).
+TRANSLATIONS := app/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+install: $(VENV)/.runtime $(SIO_CLIENT) $(MO_FILES)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) 2>/dev/null || { scripts/need-packages python3-venv && \
@@ -44,6 +51,19 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q --require-hashes -r requirements.txt
 	touch $@
 
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po \
+		| $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+# Extract, then merge into every catalogue. No source locations and sorted ids, so catalogues
+# change only where a message did and merge cleanly. A new locale: `pybabel init -i
+# app/translations/messages.pot -d app/translations -l fr`, then translate and `make install`.
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel -q extract -F babel.cfg -k t -k bad_request --no-location --no-wrap --sort-output \
+		--project=Chorus -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete --no-wrap -i $(TRANSLATIONS)/messages.pot \
+		-d $(TRANSLATIONS)
+
 # The browser's Socket.IO client, pinned in package-lock.json and served from our own /static.
 $(SIO_CLIENT): package.json package-lock.json
 	scripts/need-packages npm:npm
@@ -53,6 +73,7 @@ $(SIO_CLIENT): package.json package-lock.json
 
 system-deps:
 	scripts/need-packages chromium:chromium nginx:nginx redis-server:redis-server \
+		redis-sentinel:redis-sentinel promtool:prometheus systemd-analyze:systemd \
 		zbarimg:zbar-tools fonts-noto-color-emoji
 
 $(VENV)/.test: requirements-test.txt requirements.txt | $(BIN)/python
@@ -92,7 +113,7 @@ audit: $(TOOLS)/.installed
 	npm audit
 	cd bench/node && npm audit
 
-LINTED := app tests bench clients/python examples wsgi.py gunicorn.conf.py chorus_worker.py \
+LINTED := app tests bench clients/python examples wsgi.py gunicorn.conf.py chorus_worker.py chorus_logs.py \
 	nginx/render.py
 
 test: test-deps lint
@@ -103,4 +124,4 @@ lint: $(VENV)/.test
 	$(BIN)/lint-imports --no-cache
 
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules static/vendor .pytest_cache
+	rm -rf $(VENV) $(TOOLS) node_modules static/vendor .pytest_cache $(MO_FILES)

@@ -10,6 +10,8 @@ import os
 import resource
 import sys
 
+import chorus_logs
+
 # Where to listen. 127.0.0.1 keeps a laptop private; CHORUS_BIND=0.0.0.0:5000 serves the LAN.
 bind = os.environ.get("CHORUS_BIND", "127.0.0.1:5000")
 
@@ -48,26 +50,13 @@ if _blocking > 0:
     os.environ.setdefault("GEVENT_MAX_BLOCKING_TIME", str(_blocking))
     os.environ.setdefault("GEVENT_MONITOR_PRINT_BLOCKING_REPORTS", "false")
 
-# Logs go to stdout, one line each, for journald or a container runtime to collect.
+# Logs go to stdout, one line each, for journald or a container runtime to collect: text, or
+# one JSON object per line with CHORUS_LOG_FORMAT=json (chorus_logs.py, for every logger here).
 loglevel = os.environ.get("CHORUS_LOG_LEVEL", "info")
 _access = os.environ.get("CHORUS_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on")
 accesslog = "-" if _access else None
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: "
-                                      "%(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "line",
-                            "stream": "ext://sys.stdout"}},
-    "root": {"level": loglevel.upper(), "handlers": ["stdout"]},
-    "loggers": {
-        "gunicorn.error": {"level": loglevel.upper(), "handlers": [], "propagate": True},
-        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
-        # gevent-websocket's handler logs every request itself, outside gunicorn's access log:
-        # it follows CHORUS_ACCESS_LOG too (every long-poll would otherwise be a line).
-        "geventwebsocket.handler": {"level": "INFO" if _access else "WARNING"},
-    },
-}
+logconfig_dict = chorus_logs.logging_config(
+    loglevel, os.environ.get("CHORUS_LOG_FORMAT", "text").strip().lower(), _access)
 
 
 def post_fork(server, worker):

@@ -11,12 +11,20 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import warnings  # noqa: E402  (everything follows the patching)
+import logging  # noqa: E402  (everything follows the patching)
+import warnings  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.config import SettingError  # noqa: E402
 
 # gevent's monitor thread (enabled in gunicorn.conf.py to catch blocking calls) would also watch
 # memory if psutil were installed, and says so once at start; the blocking watch is what we use.
 warnings.filterwarnings("ignore", message="Unable to monitor memory usage")
 
-app = create_app()
+try:
+    app = create_app()
+except SettingError as exc:
+    # A setting that can never work: one line naming it, then gunicorn stops (exit code 3 is
+    # its "worker failed to boot", which halts the master instead of restarting the worker).
+    logging.getLogger("chorus").critical("cannot start: %s", exc)
+    raise SystemExit(3) from None

@@ -26,12 +26,13 @@ from app.audience.wiring import Audience, build_audience
 from app.cluster.notices import Cluster
 from app.config import (
     DEFAULTS,
+    SettingError,
     default_secret_key,
     message_queue_url,
     redacted,
     settings_from_environ,
 )
-from app.extensions import socketio
+from app.extensions import babel, socketio
 from app.namespaces.poll import PollNamespace
 from app.namespaces.pulse import PulseNamespace
 from app.namespaces.qa import QANamespace
@@ -41,6 +42,7 @@ from app.ops.diagnostics import ProxyDiagnostics
 from app.ops.metrics import Metrics, TimedStore
 from app.ops.selfcheck import check_serving, confirm_upgrades, log_report
 from app.state import Hashes, Limits, Store, open_hashes, open_store
+from app.state.errors import ChorusError
 from app.sync.broadcast import Broadcaster
 from app.sync.coalescer import Coalescer
 from app.sync.presence import Presence
@@ -53,8 +55,9 @@ from app.transport.origins import origin_check
 from app.transport.packets import ChorusPacket
 from app.transport.polling_posts import PollingBodyLimit, allow_full_polling_posts
 from app.transport.traffic import Traffic
-from app.web import api, events, headers, health, pages
+from app.web import api, events, headers, health, locale, pages
 from app.web import audience as audience_pages
+from app.web import decks as deck_files
 from app.web import metrics as metrics_page
 from app.web.context import Services
 
@@ -75,6 +78,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("VERSION", __version__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # HTTP API bodies; a value is at most 4 KiB
 
+    _check_redis_urls(app)
     manager = _message_queue(app)
     _init_transport(app)
     _init_socketio(app, manager)
@@ -102,6 +106,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["chorus.expiry"] = _expiry(app, store, hashes, rooms)
     app.extensions["chorus.drain"] = _drain(rooms, gate)  # on SIGTERM (gunicorn.conf.py)
     _watch(metrics, rooms, manager, traffic)
+    _init_languages(app)
     _register_blueprints(app)
 
     if app.config["SEED_DEMO"]:
@@ -127,6 +132,26 @@ def base_url(config: Mapping[str, Any]) -> str:
 def websocket_driver() -> bool:
     """Whether Engine.IO has a WebSocket implementation in this async mode."""
     return socketio.server.eio._async.get("websocket") is not None
+
+
+def _check_redis_urls(app: Flask) -> None:
+    """A malformed Redis URL, or a Sentinel master name no Sentinel knows, stops the start with
+    one line naming the setting (SettingError); Sentinels that do not answer yet are logged as
+    a self-check problem, and /healthz reports the store unreachable until they do."""
+    from app.state.redis_connection import check_url, is_redis_url, probe_sentinels
+
+    urls = {"CHORUS_STORE": app.config["STORE"],
+            "CHORUS_MESSAGE_QUEUE": message_queue_url(app.config)}
+    for name, url in urls.items():
+        if not url or not is_redis_url(url):
+            continue
+        try:
+            check_url(url)
+            problem = probe_sentinels(url)
+        except ValueError as exc:
+            raise SettingError(f"{name}={redacted(url)!r}: {exc}") from None
+        if problem:
+            log.error("self-check: %s: %s", name, problem)
 
 
 def _message_queue(app: Flask) -> ChorusRedisManager | None:
@@ -230,8 +255,14 @@ def _settle_secret_key(app: Flask, hashes: Hashes) -> None:
     """CHORUS_SECRET_KEY, else one made once and kept in the store: device cookies then stay
     valid across restarts and across every process sharing the store."""
     if not app.config["SECRET_KEY"]:
-        hashes.hsetnx("meta", "secret_key", default_secret_key())
-        app.config["SECRET_KEY"] = hashes.hget("meta", "secret_key")
+        try:
+            hashes.hsetnx("meta", "secret_key", default_secret_key())
+            app.config["SECRET_KEY"] = hashes.hget("meta", "secret_key")
+        except ChorusError as exc:  # the store is down at start: serve, and say what it costs
+            app.config["SECRET_KEY"] = default_secret_key()
+            log.error("secret key not shared (%s): device cookies of this process are valid "
+                      "here only, until it restarts; set CHORUS_SECRET_KEY to avoid this",
+                      exc.message)
 
 
 def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedisManager | None,
@@ -277,7 +308,8 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
                                                               everywhere))
     parts = {"presenters": audience.presenters, "devices": audience.devices}
     namespaces = (SyncNamespace(rooms),
-                  PollNamespace(audience.polls, feed=audience.poll_feed, **parts),
+                  PollNamespace(audience.polls, audience.decks, feed=audience.poll_feed,
+                                **parts),
                   QANamespace(audience.questions, feed=audience.qa_feed, **parts),
                   PulseNamespace(audience.pulse, feed=audience.pace_feed, **parts))
     for namespace in namespaces:
@@ -296,10 +328,21 @@ def _watch(metrics: Metrics, rooms: Rooms, manager: ChorusRedisManager | None,
                   draining=lambda: traffic.draining, streams=rooms.streams.count)
 
 
+def _init_languages(app: Flask) -> None:
+    """Flask-Babel with Chorus's locale selector (app/web/locale.py); every page says its
+    locale in ``<html lang>`` and remembers a ``?lang=`` switch."""
+    app.extensions["chorus.locales"] = locale.available_locales(app)
+    babel.init_app(app, default_locale=locale.DEFAULT_LOCALE,
+                   locale_selector=locale.select_locale)
+    app.context_processor(locale.locale_context)
+    app.after_request(locale.remember_switch)
+
+
 def _register_blueprints(app: Flask) -> None:
-    """Pages, audience pages, the JSON API and its event streams, /healthz and /metrics, all
-    with the security headers (app/web/headers.py)."""
-    for module in (pages, audience_pages, api, events, health, metrics_page):
+    """Pages, audience pages, deck files and exports, the page scripts' catalogues, the JSON
+    API and its event streams, /healthz and /metrics, all with the security headers
+    (app/web/headers.py)."""
+    for module in (pages, audience_pages, deck_files, locale, api, events, health, metrics_page):
         app.register_blueprint(module.bp)
     headers.init_app(app)
 

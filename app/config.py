@@ -110,6 +110,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCESS_LOG", False, _flag,
             "Log every HTTP request (each long-poll is one) to stdout.", server_only=True),
     Setting("LOG_LEVEL", "info", _text, "debug, info, warning or error.", server_only=True),
+    Setting("LOG_FORMAT", "text", _text,
+            "`text` (one line per event) or `json` (one JSON object per line, the same fields, "
+            "for a log shipper): the app's log, gunicorn's and the access log.",
+            server_only=True),
     Setting("BLOCKING_WARN", 1.0, _number,
             "Seconds: log a warning when one greenlet keeps the event loop this long (blocking "
             "code makes every client's pings time out); 0 turns the watch off.",
@@ -119,11 +123,13 @@ SETTINGS: tuple[Setting, ...] = (
             "X-Forwarded-For and X-Forwarded-Proto; 1 behind nginx/chorus.conf."),
     Setting("STORE", "sqlite:///var/chorus.db", _text,
             "Where room state lives: `sqlite:///relative/path`, `sqlite:////absolute/path`, "
-            "`redis://host:6379/0` (several processes) or `memory://` (one process, lost on "
-            "restart)."),
+            "`redis://host:6379/0` (several processes), "
+            "`redis+sentinel://host:26379,host2:26379/mymaster/0` (the same, on the master Redis "
+            "Sentinel names; docs/storage.md) or `memory://` (one process, lost on restart)."),
     Setting("MESSAGE_QUEUE", None, _optional_text,
-            "Redis URL of Flask-SocketIO's message queue, shared by every instance; defaults to "
-            "CHORUS_STORE when that is a Redis URL. `none` turns it off."),
+            "Redis URL of Flask-SocketIO's message queue, shared by every instance "
+            "(`redis://` or `redis+sentinel://`); defaults to CHORUS_STORE when that is a Redis "
+            "URL. `none` turns it off."),
     Setting("API_TOKEN", None, _optional_text,
             "Bearer token for HTTP writes; unset, HTTP writes answer 403."),
     Setting("PUBLIC_URL", None, _optional_text,
@@ -215,6 +221,7 @@ SETTINGS: tuple[Setting, ...] = (
             "proxies."),
 )
 
+REDIS_SCHEMES = ("redis", "rediss", "redis+sentinel")
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
 
 
@@ -250,10 +257,11 @@ def message_queue_url(config: Mapping[str, Any]) -> str | None:
     url = config["MESSAGE_QUEUE"]
     if url and url.lower() == "none":
         return None
-    if url is None and urlsplit(config["STORE"]).scheme in ("redis", "rediss"):
+    if url is None and urlsplit(config["STORE"]).scheme in REDIS_SCHEMES:
         url = config["STORE"]
-    if url and urlsplit(url).scheme not in ("redis", "rediss"):
-        raise ValueError(f"CHORUS_MESSAGE_QUEUE={url!r}: only redis:// URLs are supported")
+    if url and urlsplit(url).scheme not in REDIS_SCHEMES:
+        raise SettingError(f"CHORUS_MESSAGE_QUEUE={redacted(url)!r}: only redis:// and "
+                           "redis+sentinel:// URLs are supported")
     return url
 
 

@@ -16,6 +16,7 @@
 // down for good, e.g. a wrong token), "status" {detail: {status}}: connecting, live, reconnecting.
 
 import { clientId } from "./chorus.js";
+import { serverText, t } from "./i18n.js";
 
 const ACK_TIMEOUT_MS = 10000;
 const REJOIN_AFTER_MS = 1000;
@@ -134,16 +135,19 @@ export class Channel extends EventTarget {
   }
 }
 
-// Short, human words for a refusal, for the notes under each form.
-export function explain(ack, what = "that") {
+// Short, human words for a refusal, for the notes under each form, in the page's language
+// (serverText in static/i18n.js). `what` is a translated noun phrase: t("a question").
+export function explain(ack, what = null) {
   const error = ack?.error || {};
   if (error.code === "rate_limited") {
     const seconds = Math.max(1, Math.ceil((ack.retry_after_ms || 1000) / 1000));
-    return `Just a moment, please: you can send ${what} again in ${seconds} s.`;
+    const thing = what ?? t("that");
+    return t("Just a moment, please: you can send {what} again in {seconds} s.",
+             { what: thing, seconds });
   }
-  if (error.code === "unavailable") return "Not connected right now: try again in a moment.";
-  if (error.code === "too_large") return error.message || "That is too long.";
-  return error.message || "The server refused that.";
+  if (error.code === "unavailable") return t("Not connected right now: try again in a moment.");
+  if (error.code === "too_large") return serverText(error.message, t("That is too long."));
+  return serverText(error.message, t("The server refused that."));
 }
 
 // A visually hidden aria-live region's helper: says one short message at a time. Clearing first

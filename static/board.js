@@ -6,6 +6,7 @@
 // the server's value. Sliders send at most ~25 values a second while dragged, and always the last.
 
 import { SyncRoom } from "./chorus.js";
+import { serverText, t } from "./i18n.js";
 
 const THROTTLE_MS = 40;
 const TEXT_THROTTLE_MS = 250;
@@ -177,7 +178,8 @@ room.addEventListener("acked", (e) => controls.get(e.detail.payload.key)?.show()
 room.addEventListener("rejected", (e) => {
   controls.get(e.detail.payload.key)?.show();
   const notice = document.getElementById("notice");
-  notice.textContent = `Not saved: ${e.detail.error?.message || "refused by the server"}`;
+  const reason = serverText(e.detail.error?.message, t("refused by the server"));
+  notice.textContent = t("Not saved: {reason}", { reason });
   notice.hidden = false;
   setTimeout(() => { notice.hidden = true; }, 4000);
 });
@@ -185,7 +187,7 @@ room.addEventListener("rejected", (e) => {
 const presence = document.getElementById("presence");
 room.addEventListener("presence", (e) => {
   const n = e.detail.members;
-  presence.textContent = `${n} here`;
+  presence.textContent = t("{count} here", { count: n });
   presence.dataset.members = String(n);
 });
 
@@ -198,9 +200,9 @@ room.addEventListener("status", (e) => {
   if (status === "live") {
     badge.textContent = `${transport}${rtt !== null ? ` · ${rtt} ms` : ""}`;
   } else if (status === "reconnecting") {
-    badge.textContent = "reconnecting…";
+    badge.textContent = t("reconnecting…");
   } else {
-    badge.textContent = "connecting…";
+    badge.textContent = t("connecting…");
   }
 });
 

@@ -24,7 +24,7 @@ async function enter(token) {
     accepted = false;
   }
   if (accepted) {
-    window.location.replace(window.location.pathname);
+    window.location.replace(window.location.pathname + window.location.search);
     return;
   }
   entering.hidden = true;

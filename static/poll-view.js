@@ -5,11 +5,12 @@
 // handed a new list each time). A word cloud is rebuilt, since its words come and go and reorder.
 
 import { el } from "./audience.js";
+import { t } from "./i18n.js";
 
-export const KIND_NAMES = { choice: "Multiple choice", cloud: "Word cloud", scale: "Scale 1–5" };
+export const KIND_NAMES = { choice: t("Multiple choice"), cloud: t("Word cloud"), scale: t("Scale 1–5") };
 
 const percent = (n, total) => (total ? Math.round((100 * n) / total) : 0);
-const answers = (n) => `${n} ${n === 1 ? "answer" : "answers"}`;
+const answers = (n) => (n === 1 ? t("1 answer") : t("{count} answers", { count: n }));
 
 // Draw `results` of `poll` into `box`; `mine` (this device's answer as counted) is marked.
 export function renderResults(box, poll, results, { mine = null } = {}) {
@@ -20,7 +21,7 @@ export function renderResults(box, poll, results, { mine = null } = {}) {
     if (poll.kind === "choice") box.append(choiceRows(poll));
     if (poll.kind === "scale") box.append(scaleColumns(), el("p", { cls: "mean" }));
     if (poll.kind === "cloud") box.append(el("ul", { cls: "cloud" }));
-    box.append(el("p", { cls: "total" }));
+    box.append(el("p", { cls: "total", attrs: { "aria-live": "polite" } }));
   }
   if (poll.kind === "choice") fillBars(box, results.counts, results.total, mine);
   if (poll.kind === "scale") fillScale(box, results, mine);
@@ -79,7 +80,7 @@ function fillScale(box, results, mine) {
     column.setAttribute("aria-label", `${v}: ${n}`);
   }
   box.querySelector(".mean").textContent =
-    results.mean === null || results.mean === undefined ? "Mean: –" : `Mean: ${results.mean}`;
+    t("Mean: {mean}", { mean: results.mean ?? "–" });
 }
 
 function fillCloud(list, words, mine) {

@@ -12,6 +12,7 @@ import { SyncRoom } from "./chorus.js";
 import { Channel, announcer, el, explain, reducedMotion } from "./audience.js";
 import { KIND_NAMES, renderResults } from "./poll-view.js";
 import { newcomers, renderQuestions, summary } from "./qa-view.js";
+import { serverText, t } from "./i18n.js";
 
 const stage = document.getElementById("present");
 const room = stage.dataset.room;
@@ -28,7 +29,8 @@ window.chorusScreen = { poll: pollChannel, qa: qaChannel, pulse: pulseChannel, s
 
 for (const channel of [pollChannel, qaChannel, pulseChannel]) {
   channel.addEventListener("refused", (e) => {
-    $("poll-note").textContent = `Refused by the server: ${e.detail?.error?.message || ""}`;
+    const reason = serverText(e.detail?.error?.message, t("refused by the server"));
+    $("poll-note").textContent = t("Refused by the server: {reason}", { reason });
   });
 }
 
@@ -66,7 +68,7 @@ async function copyPresenterLink() {
     field.select();
     copied = document.execCommand("copy");
   }
-  note("copy-note", copied ? "Copied" : "Select the link and copy it", 4000);
+  note("copy-note", copied ? t("Copied") : t("Select the link and copy it"), 4000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -77,8 +79,9 @@ sync.addEventListener("presence", (e) => {
   $("members").textContent = String(n);
   $("members").dataset.members = String(n);
   // The count is of devices in the room, and this screen is one of them.
-  $("members-label").textContent = n === 1 ? "connected: just this screen" : "connected, this screen included";
-  $("presence").textContent = `${n} here`;
+  $("members-label").textContent = n === 1 ? t("connected: just this screen")
+    : t("connected, this screen included");
+  $("presence").textContent = t("{count} here", { count: n });
 });
 
 sync.addEventListener("status", (e) => {
@@ -88,7 +91,7 @@ sync.addEventListener("status", (e) => {
   badge.dataset.status = status;
   badge.dataset.transport = transport || "";
   badge.textContent = status === "live" ? transport : status === "reconnecting"
-    ? "reconnecting…" : "connecting…";
+    ? t("reconnecting…") : t("connecting…");
 });
 
 function showValue(key) {
@@ -104,7 +107,7 @@ function showValue(key) {
       list.append(row);
     }
     const dd = row.querySelector("dd");
-    if (typeof value === "boolean") dd.replaceChildren(value ? "on" : "off");
+    if (typeof value === "boolean") dd.replaceChildren(value ? t("on") : t("off"));
     else if (typeof value === "string" && /^#[0-9a-fA-F]{6}$/.test(value)) {
       const swatch = el("span", { cls: "swatch", attrs: { "aria-hidden": "true" } });
       swatch.style.background = value;
@@ -136,13 +139,14 @@ function setPoll(view) {
   drawPoll();
   const box = $("poll-results");
   if (view.poll && !samePoll && pollSeen) {
-    say(`New poll: ${view.poll.question}`);
+    say(t("New poll: {question}", { question: view.poll.question }));
   } else if (samePoll && view.results && performance.now() - lastSpoken > 5000 &&
              box.dataset.spoken !== String(view.results.total)) {
     // Results move with every answer: the screen reader hears the count at most every 5 s.
     lastSpoken = performance.now();
     box.dataset.spoken = String(view.results.total);
-    say(`${view.results.total} answers`);
+    const total = view.results.total;
+    say(total === 1 ? t("1 answer") : t("{count} answers", { count: total }));
   }
   pollSeen = true;
 }
@@ -150,24 +154,24 @@ function setPoll(view) {
 function drawPoll() {
   const p = current;
   const box = $("poll-results");
-  $("poll-kind").textContent = p ? KIND_NAMES[p.kind] : "Poll";
-  $("poll-question").textContent = p ? p.question : "No poll running";
+  $("poll-kind").textContent = p ? KIND_NAMES[p.kind] : t("Poll");
+  $("poll-question").textContent = p ? p.question : t("No poll running");
   const state = $("poll-state");
   state.hidden = !p;
   const visibility = $("poll-visibility");
   visibility.hidden = !p || !presenter;
   $("poll").dataset.state = p ? (p.open ? "open" : "closed") : "none";
   if (p) {
-    state.textContent = p.open ? "Open" : "Closed";
+    state.textContent = p.open ? t("Open") : t("Closed");
     state.className = `pill ${p.open ? "pill-open" : "pill-closed"}`;
-    visibility.textContent = p.revealed ? "Shown to audience" : "Hidden from audience";
+    visibility.textContent = p.revealed ? t("Shown to audience") : t("Hidden from audience");
     visibility.className = `pill ${p.revealed ? "pill-open" : "pill-hidden"}`;
   }
   box.hidden = !(p && results);
   if (p && results) renderResults(box, p, results);
   let text = "";
-  if (!p && presenter) text = "Open a poll below; phones show it at once.";
-  else if (p && !results) text = "Results appear here when the presenter reveals them.";
+  if (!p && presenter) text = t("Open a poll below; phones show it at once.");
+  else if (p && !results) text = t("Results appear here when the presenter reveals them.");
   $("poll-note").textContent = text;
   if (presenter) drawPollActions(p);
 }
@@ -177,7 +181,7 @@ function drawPoll() {
 function showPollForm(open) {
   $("new-poll").hidden = !open;
   $("new-poll-toggle").setAttribute("aria-expanded", String(open));
-  $("new-poll-toggle").textContent = open ? "Hide form" : "+ New poll";
+  $("new-poll-toggle").textContent = open ? t("Hide form") : t("+ New poll");
 }
 
 function drawPollActions(p) {
@@ -185,9 +189,9 @@ function drawPollActions(p) {
   if (!p && !$("new-poll").dataset.touched) showPollForm(true);
   if (!p) return;
   const reveal = $("poll-reveal");
-  reveal.textContent = p.revealed ? "Hide results" : "Reveal results";
+  reveal.textContent = p.revealed ? t("Hide results") : t("Reveal results");
   $("poll-close").disabled = !p.open;
-  $("poll-close").textContent = p.open ? "Close poll" : "Closed";
+  $("poll-close").textContent = p.open ? t("Close poll") : t("Closed");
   // Under the presenter path, so the presenter cookie goes along and no URL holds the token.
   const base = `/present/${encodeURIComponent(room)}/polls/${p.id}/results`;
   $("poll-csv").href = `${base}.csv`;
@@ -219,7 +223,7 @@ if (presenter) {
     if (kind === "choice") {
       payload.options = $("poll-options").value.split("\n").map((o) => o.trim()).filter(Boolean);
       if (payload.options.length < 2 || payload.options.length > 8) {
-        note("poll-form-note", "A multiple-choice poll needs 2 to 8 options, one per line.");
+        note("poll-form-note", t("A multiple-choice poll needs 2 to 8 options, one per line."));
         return;
       }
     }
@@ -227,7 +231,7 @@ if (presenter) {
     const ack = await pollChannel.send("open", payload);
     $("poll-open").disabled = false;
     if (!ack.ok) {
-      note("poll-form-note", explain(ack, "a poll"));
+      note("poll-form-note", explain(ack, t("a poll")));
       return;
     }
     note("poll-form-note", "");
@@ -278,13 +282,13 @@ const questionParts = {
     const votes = el("span", { cls: "vote-count" },
       el("span", { cls: "arrow", text: "▲", attrs: { "aria-hidden": "true" } }),
       el("span", { cls: "votes", text: String(q.votes) }),
-      el("span", { cls: "sr-only", text: " votes" }));
+      el("span", { cls: "sr-only", text: t(" votes") }));
     if (!presenter) return el("div", { cls: "q-actions" }, votes);
-    const answered = el("button", { cls: "secondary q-answer", text: "Answered",
+    const answered = el("button", { cls: "secondary q-answer", text: t("Answered"),
                                     attrs: { type: "button", "aria-pressed": "false" } });
     answered.addEventListener("click", () => moderate("answered", q.id,
       { answered: answered.getAttribute("aria-pressed") !== "true" }));
-    const hide = el("button", { cls: "secondary q-hide", text: "Hide",
+    const hide = el("button", { cls: "secondary q-hide", text: t("Hide"),
                                 attrs: { type: "button" } });
     hide.addEventListener("click", () => {
       hiddenHere.set(q.id, q.text);
@@ -296,7 +300,7 @@ const questionParts = {
     const answered = item.querySelector(".q-answer");
     if (answered) {
       answered.setAttribute("aria-pressed", String(!!q.answered));
-      answered.textContent = q.answered ? "Answered ✓" : "Answered";
+      answered.textContent = q.answered ? t("Answered ✓") : t("Answered");
     }
   },
 };
@@ -313,7 +317,7 @@ function drawHiddenHere() {
   const box = $("hidden-here");
   box.hidden = hiddenHere.size === 0;
   $("hidden-list").replaceChildren(...[...hiddenHere].map(([id, text]) => {
-    const again = el("button", { cls: "secondary", text: "Show again",
+    const again = el("button", { cls: "secondary", text: t("Show again"),
                                  attrs: { type: "button" } });
     again.addEventListener("click", async () => {
       const ack = await qaChannel.send("hide", { id, hidden: false });
@@ -341,11 +345,11 @@ function setQuestions(view) {
   const freeze = $("freeze");
   if (freeze) {
     freeze.setAttribute("aria-pressed", String(frozen));
-    freeze.textContent = frozen ? "Order frozen: unfreeze" : "Freeze order";
+    freeze.textContent = frozen ? t("Order frozen: unfreeze") : t("Freeze order");
   }
   const news = fresh(view.questions);
-  if (news.length === 1) say(`New question: ${news[0].text}`);
-  else if (news.length > 1) say(`${news.length} new questions`);
+  if (news.length === 1) say(t("New question: {text}", { text: news[0].text }));
+  else if (news.length > 1) say(t("{count} new questions", { count: news.length }));
 }
 qaChannel.addEventListener("joined", (e) => setQuestions(e.detail));
 qaChannel.on("questions", setQuestions);
@@ -396,8 +400,9 @@ function setPace(pace) {
     row.dataset.share = String(share);
   }
   $("pace-voters").textContent = pace.voters
-    ? `${pace.voters} ${pace.voters === 1 ? "vote" : "votes"} in the last minute`
-    : "No votes in the last minute.";
+    ? (pace.voters === 1 ? t("1 vote in the last minute")
+      : t("{count} votes in the last minute", { count: pace.voters }))
+    : t("No votes in the last minute.");
 }
 pulseChannel.addEventListener("joined", (e) => setPace(e.detail.pace));
 pulseChannel.on("pace", setPace);

@@ -5,6 +5,7 @@
 // under a finger. The text and name are other people's words and go in with textContent only.
 
 import { el } from "./audience.js";
+import { t } from "./i18n.js";
 
 // `parts.build(q)` makes the item's own controls (an element), `parts.update(item, q)` refreshes
 // them; the shared body (text, name, votes, answered) is handled here.
@@ -24,8 +25,8 @@ function build(q, parts) {
   const item = el("li", { cls: "question", attrs: { "data-id": q.id } },
     el("p", { cls: "q-text", text: q.text }),
     el("p", { cls: "q-meta" },
-      el("span", { cls: "q-name", text: q.name || "Anonymous" }),
-      el("span", { cls: "q-answered", text: "✓ Answered" })),
+      el("span", { cls: "q-name", text: q.name || t("Anonymous") }),
+      el("span", { cls: "q-answered", text: t("✓ Answered") })),
     parts.build(q));
   return item;
 }
@@ -41,10 +42,11 @@ function update(item, q, parts) {
 // "3 hidden by the presenter", "showing 50 of 72": the open side of moderation.
 export function summary(view) {
   const parts = [];
-  if (view.total > view.questions.length) parts.push(`Showing ${view.questions.length} of ${view.total}.`);
-  if (view.hidden) {
-    parts.push(`${view.hidden} ${view.hidden === 1 ? "question" : "questions"} hidden by the presenter.`);
+  if (view.total > view.questions.length) {
+    parts.push(t("Showing {shown} of {total}.", { shown: view.questions.length, total: view.total }));
   }
+  if (view.hidden === 1) parts.push(t("1 question hidden by the presenter."));
+  else if (view.hidden) parts.push(t("{count} questions hidden by the presenter.", { count: view.hidden }));
   return parts.join(" ");
 }
 

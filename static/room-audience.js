@@ -8,6 +8,7 @@
 import { Channel, announcer, el, explain, newId, reducedMotion } from "./audience.js";
 import { KIND_NAMES, renderResults } from "./poll-view.js";
 import { newcomers, renderQuestions, summary } from "./qa-view.js";
+import { t } from "./i18n.js";
 
 const root = document.getElementById("audience");
 const room = root.dataset.room;
@@ -53,19 +54,23 @@ function setPoll(view, mine) {
   if (!pollSeen) {
     pollSeen = true;
   } else if (view.poll && !samePoll) {
-    say(`New poll: ${view.poll.question}`);
+    say(t("New poll: {question}", { question: view.poll.question }));
   } else if (samePoll && before.open && !view.poll.open) {
-    say("The poll is closed.");
+    say(t("The poll is closed."));
   } else if (samePoll && !hadResults && view.results) {
-    say(`Results are shown: ${spoken(view.poll, view.results)}`);
+    const shown = spoken(view.poll, view.results);
+    say(t("Results are shown: {results}", { results: shown }));
   }
 }
 
 // Results in one sentence, for the screen reader.
 function spoken(p, r) {
   if (p.kind === "choice") return p.options.map((o, i) => `${o}: ${r.counts[i]}`).join(", ");
-  if (p.kind === "scale") return `mean ${r.mean ?? "none yet"}, ${r.total} answers`;
-  return r.words.slice(0, 5).map(([w, n]) => `${w}: ${n}`).join(", ") || "no words yet";
+  if (p.kind === "scale") {
+    const mean = r.mean ?? t("none yet");
+    return t("mean {mean}, {count} answers", { mean, count: r.total });
+  }
+  return r.words.slice(0, 5).map(([w, n]) => `${w}: ${n}`).join(", ") || t("no words yet");
 }
 
 function drawPoll() {
@@ -73,9 +78,9 @@ function drawPoll() {
   const section = $("poll");
   section.hidden = !p;
   if (!p) return;
-  $("poll-kind").textContent = KIND_NAMES[p.kind] || "Poll";
+  $("poll-kind").textContent = KIND_NAMES[p.kind] || t("Poll");
   const state = $("poll-state");
-  state.textContent = p.open ? "Open" : "Closed";
+  state.textContent = p.open ? t("Open") : t("Closed");
   state.className = `pill ${p.open ? "pill-open" : "pill-closed"}`;
   section.dataset.state = p.open ? "open" : "closed";
   $("poll-question").textContent = p.question;
@@ -89,9 +94,9 @@ function drawPoll() {
   if (poll.results) renderResults(resultsBox, p, poll.results, { mine: poll.mine });
 
   let text = "";
-  if (!p.open) text = "This poll is closed.";
+  if (!p.open) text = t("This poll is closed.");
   else if (poll.mine !== null && !poll.results) {
-    text = "Thanks! Results appear when the presenter shows them.";
+    text = t("Thanks! Results appear when the presenter shows them.");
   }
   $("poll-note").textContent = text;
 }
@@ -104,17 +109,17 @@ function buildAnswer(box, p) {
   } else if (p.kind === "scale") {
     box.replaceChildren(
       el("div", { cls: "scale" }, ...[1, 2, 3, 4, 5].map((v) =>
-        choiceButton(v, String(v), `${v} out of 5`))),
+        choiceButton(v, String(v), t("{value} out of 5", { value: v })))),
       el("p", { cls: "scale-ends", attrs: { "aria-hidden": "true" } },
-        el("span", { text: "1 = low" }), el("span", { text: "5 = high" })));
+        el("span", { text: t("1 = low") }), el("span", { text: t("5 = high") })));
   } else {
     const input = el("input", { attrs: { id: "cloud-word", maxlength: 40, required: true,
                                           autocomplete: "off", enterkeyhint: "send",
-                                          placeholder: "A word or two" } });
+                                          placeholder: t("A word or two") } });
     const form = el("form", { cls: "cloud-form" },
-      el("label", { cls: "sr-only", text: "Your answer", attrs: { for: "cloud-word" } }),
+      el("label", { cls: "sr-only", text: t("Your answer"), attrs: { for: "cloud-word" } }),
       input,
-      el("button", { text: "Send", attrs: { type: "submit" } }));
+      el("button", { text: t("Send"), attrs: { type: "submit" } }));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const word = input.value.trim();
@@ -147,7 +152,7 @@ function updateAnswer(box, p) {
   if (form) {
     for (const control of form.elements) control.disabled = !p.open;
     const mine = box.querySelector(".mine-word");
-    mine.textContent = poll.mine ? `Your answer: ${poll.mine}` : "";
+    mine.textContent = poll.mine ? t("Your answer: {answer}", { answer: poll.mine }) : "";
   }
 }
 
@@ -169,7 +174,7 @@ async function sendAnswer() {
   const sent = poll.sending;
   poll.sending = null;
   if (ack.ok && poll.current && ack.poll === poll.current.id) poll.mine = ack.mine;
-  else if (!ack.ok && sent.poll === poll.current?.id) note("poll-note", explain(ack, "an answer"));
+  else if (!ack.ok && sent.poll === poll.current?.id) note("poll-note", explain(ack, t("an answer")));
   if (poll.wanted) sendAnswer();
   drawPoll();
 }
@@ -188,7 +193,7 @@ for (const button of document.querySelectorAll(".reaction")) {
       button.classList.add("popped");
     }
     const ack = await pulseChannel.send("react", { emoji: button.dataset.emoji });
-    if (!ack.ok) note("pulse-note", explain(ack, "reactions"), 3000);
+    if (!ack.ok) note("pulse-note", explain(ack, t("reactions")), 3000);
   });
 }
 
@@ -199,13 +204,13 @@ for (const button of document.querySelectorAll(".pace button")) {
   button.addEventListener("click", async () => {
     const ack = await pulseChannel.send("pace", { value: button.dataset.pace });
     if (!ack.ok) {
-      note("pulse-note", explain(ack, "a pace vote"), 3000);
+      note("pulse-note", explain(ack, t("a pace vote")), 3000);
       return;
     }
     for (const other of document.querySelectorAll(".pace button")) {
       other.setAttribute("aria-pressed", String(other === button));
     }
-    note("pulse-note", "Thanks! Your vote counts for a minute; tap again any time.", 4000);
+    note("pulse-note", t("Thanks! Your vote counts for a minute; tap again any time."), 4000);
     clearTimeout(paceTimer);
     paceTimer = setTimeout(() => {
       for (const other of document.querySelectorAll(".pace button")) {
@@ -249,8 +254,8 @@ const questionParts = {
     const done = upvoted().has(q.id);
     button.disabled = done || button.classList.contains("sending");
     button.setAttribute("aria-pressed", String(done));
-    button.setAttribute("aria-label", done ? `Upvoted, ${q.votes} votes`
-                                           : `Upvote, ${q.votes} votes`);
+    button.setAttribute("aria-label", done ? t("Upvoted, {count} votes", { count: q.votes })
+                                           : t("Upvote, {count} votes", { count: q.votes }));
   },
 };
 
@@ -261,8 +266,8 @@ function setQuestions(view) {
   $("qa-empty").hidden = view.questions.length > 0;
   $("qa-summary").textContent = summary(view);
   const news = fresh(view.questions);
-  if (news.length === 1) say(`New question: ${news[0].text}`);
-  else if (news.length > 1) say(`${news.length} new questions`);
+  if (news.length === 1) say(t("New question: {text}", { text: news[0].text }));
+  else if (news.length > 1) say(t("{count} new questions", { count: news.length }));
 }
 
 async function upvote(id, button) {
@@ -275,7 +280,7 @@ async function upvote(id, button) {
     const item = button.closest(".question");
     if (item) item.querySelector(".votes").textContent = String(ack.votes);
   } else {
-    note("ask-note", explain(ack, "upvotes"));
+    note("ask-note", explain(ack, t("upvotes")));
   }
   if (questionsView) setQuestions(questionsView);
   else button.disabled = !ack.ok;
@@ -296,20 +301,20 @@ askForm.addEventListener("submit", async (e) => {
   else localStorage.removeItem(NAME_KEY);
   const send = $("ask-send");
   send.disabled = true;
-  send.textContent = "Sending…";
+  send.textContent = t("Sending…");
   // Our own id: if the connection drops before the ack, the same question goes again after the
   // reconnect, and the server answers the retry with the question it already has.
   const payload = { text, id: newId() };
   if (name) payload.name = name;
   const ack = await qaChannel.send("ask", payload, { retry: true });
-  send.textContent = "Ask";
+  send.textContent = t("Ask");
   if (ack.ok) {
     if (askText.value.trim() === text) askText.value = "";
     send.disabled = false;
-    note("ask-note", "Thanks, your question is in.");
+    note("ask-note", t("Thanks, your question is in."));
     return;
   }
-  note("ask-note", explain(ack, "a question"), Math.max(6000, ack.retry_after_ms || 0));
+  note("ask-note", explain(ack, t("a question")), Math.max(6000, ack.retry_after_ms || 0));
   // Rate limited: the button comes back when a question would be taken again.
   setTimeout(() => { send.disabled = false; }, ack.retry_after_ms || 0);
 });

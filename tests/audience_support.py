@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -75,3 +76,21 @@ class AudienceClient:
         except Exception:
             pass
         self.session.close()
+
+
+def assert_quiz_exact(base_url: str, room: str, token: str, host: AudienceClient,
+                      played: list[tuple[str, int, int]], correct: int) -> None:
+    """The tally, the right answers and every player's score, as the players were told."""
+    expected = Counter(choice for _, choice, _ in played)
+    for name, choice, earned in played:
+        assert (500 < earned <= 1000) if choice == correct else earned == 0, (name, earned)
+    results = host.call("join", {"room": room, "token": token})["results"]
+    assert results["total"] == 500
+    assert results["counts"] == [expected[i] for i in range(4)]
+    assert results["right"] == expected[correct]
+    export = requests.get(f"{base_url}/api/rooms/{room}/quiz.json",
+                          headers={"Authorization": f"Bearer {token}"}).json()
+    points = {row["nickname"]: row["points"] for row in export["standings"]}
+    assert points == {name: earned for name, _, earned in played}
+    ranked = [row["points"] for row in export["standings"]]
+    assert ranked == sorted(ranked, reverse=True)

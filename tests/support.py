@@ -302,8 +302,10 @@ class RedisServer:
     """A private redis-server on a free port, with an append-only file fsynced on every write
     (nothing acknowledged is lost when it stops), that tests can stop, freeze and restart."""
 
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
+    def __init__(self, workdir: Path, port: int | None = None,
+                 args: list[str] | None = None) -> None:
         self.port = port or free_port()
+        self.args = args or []  # more redis-server options (--replicaof for a replica)
         self.dir = workdir / f"redis-{self.port}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen | None = None
@@ -319,7 +321,7 @@ class RedisServer:
         self.proc = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
              str(self.dir), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
-             "--logfile", str(self.dir / "redis.log")],
+             "--logfile", str(self.dir / "redis.log"), *self.args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -46,3 +46,39 @@ def vote_at_once(base_urls: list[str], room: str, poll: int, count: int,
     """``count`` devices, spread over ``base_urls``, answer one poll at the same moment with
     answers from ``first`` to ``first + options - 1``; returns the answers they gave."""
     return asyncio.run(_vote_all(base_urls, room, poll, count, options, first))
+
+
+async def _quiz_all(base_urls: list[str], room: str, poll: int, count: int,
+                    options: int) -> list[tuple[str, int, int]]:
+    voters = []
+    for start in range(0, count, 100):
+        voters += await asyncio.gather(*(_voter(base_urls[i % len(base_urls)], room)
+                                         for i in range(start, min(start + 100, count))))
+    names = [f"player-{n}" for n in range(len(voters))]
+    choices = [random.randrange(options) for _ in voters]
+
+    async def play(client: socketio.AsyncClient, name: str, choice: int) -> int:
+        named = await client.call("nickname", {"room": room, "nickname": name},
+                                  namespace="/poll", timeout=60)
+        assert named["ok"], named
+        ack = await client.call("answer", {"room": room, "poll": poll, "answer": choice},
+                                namespace="/poll", timeout=60)
+        assert ack["ok"], ack
+        me = await client.call("me", {"room": room}, namespace="/poll", timeout=60)
+        assert me["ok"] and me["nickname"] == name, me
+        return me["earned"]
+
+    try:
+        earned = await asyncio.gather(*(play(client, name, choice) for (client, _), name, choice
+                                        in zip(voters, names, choices, strict=True)))
+    finally:
+        await asyncio.gather(*(client.disconnect() for client, _ in voters))
+        await asyncio.gather(*(session.close() for _, session in voters))
+    return list(zip(names, choices, earned, strict=True))
+
+
+def quiz_at_once(base_urls: list[str], room: str, poll: int, count: int,
+                 options: int) -> list[tuple[str, int, int]]:
+    """``count`` devices, spread over ``base_urls``, each take a nickname and answer one quiz
+    question at the same moment; returns (nickname, answer, points earned) for each."""
+    return asyncio.run(_quiz_all(base_urls, room, poll, count, options))

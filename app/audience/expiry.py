@@ -11,7 +11,8 @@ can be created again. ``keep`` (the demo room) never expires. A claimed room the
 not know yet (claimed before rooms expired) is adopted as active now.
 
 What a room holds in the shared hashes is listed by the services that write it (``forget``
-in polls.py, questions.py, pulse.py): a new kind of room data adds its own line there.
+in polls.py, questions.py, pulse.py) and in ``forgetters`` here (its deck, its language): a new
+kind of room data adds its own line.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
+from app.audience.languages import ROOM_LANGUAGES
 from app.audience.polls import Polls
 from app.audience.presenters import Presenters
 from app.audience.pulse import forget_pace
 from app.audience.questions import Questions
+from app.audience.quiz import Quiz
+from app.audience.texts import Texts
 from app.state import Hashes, Store
 from app.state.errors import ChorusError
 
@@ -40,8 +44,10 @@ class Expiry:
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.presenters = Presenters(hashes)
-        self.forgetters = (Polls(hashes).forget, Questions(hashes).forget,
-                           lambda room: forget_pace(hashes, room), self.presenters.release)
+        self.forgetters = (
+            Polls(hashes, Quiz(hashes), Texts(hashes)).forget, Questions(hashes).forget,
+            lambda room: forget_pace(hashes, room), lambda room: hashes.drop(f"deck:{room}"),
+            lambda room: hashes.hdel(ROOM_LANGUAGES, room), self.presenters.release)
         self.ttl = ttl
         self.interval = min(ttl / 10, MAX_SWEEP_INTERVAL)
         self.occupied = occupied
@@ -77,7 +83,8 @@ class Expiry:
         return held or claimed
 
     def forget(self, room: str) -> None:
-        """Everything of ``room`` outside the store's rooms: polls, questions, pace, claim."""
+        """Everything of ``room`` outside the store's rooms: polls, questions, pace, deck,
+        language, claim."""
         for forget in self.forgetters:
             forget(room)
 

@@ -1,9 +1,12 @@
-"""Live polls: multiple choice, word cloud, or a 1-5 scale; one answer per device, changeable.
+"""Live polls: multiple choice, word cloud, a 1-5 scale, ranking, open text, or a quiz question.
 
 Answers and tallies live in the shared hashes, moved together by ``Hashes.vote``: a device that
 changes its answer takes one from the old choice and gives one to the new, atomically, so the
-tally is exact under any load and across processes. Results stay hidden from the audience until
-the presenter reveals them; the presenter always sees them.
+tally is exact under any load and across processes. A ranking's answer is the whole order, so
+its tally counts orders and the average rank is worked out from them. Open text answers
+(texts.py) and quiz questions (quiz.py) keep their own answers; this module opens, closes and
+reveals every kind. Results stay hidden from the audience until the presenter reveals them; the
+presenter always sees them. A quiz question's right answer is sent to the audience only then.
 """
 
 from __future__ import annotations
@@ -13,15 +16,14 @@ import re
 import time
 from typing import Any
 
+from app.audience.deck_schema import parse_item
+from app.audience.quiz import Quiz
 from app.audience.spreadsheet import csv_text
+from app.audience.texts import Texts
 from app.state.errors import ChorusError, bad_request
 from app.state.hashes import Hashes
 
-KINDS = ("choice", "cloud", "scale")
-MAX_QUESTION = 200
-MAX_OPTION = 80
 MAX_WORD = 40
-MAX_OPTIONS = 8
 MAX_POLLS = 100  # per room
 CLOUD_TOP = 60  # words shown
 
@@ -35,40 +37,53 @@ def normalized_word(text: str) -> str:
 class Polls:
     """Open, answer, close and reveal polls of a room; build their views and exports."""
 
-    def __init__(self, hashes: Hashes) -> None:
+    def __init__(self, hashes: Hashes, quiz: Quiz, texts: Texts) -> None:
         self._hashes = hashes
+        self.quiz = quiz
+        self.texts = texts
 
-    def open(self, room: str, kind: Any, question: Any, options: Any = None,
-             hidden: Any = False) -> dict:
-        """Open a new poll (closing the current one); returns it."""
-        if kind not in KINDS:
-            raise bad_request(f"kind must be one of {', '.join(KINDS)}")
-        question = _text(question, "question", MAX_QUESTION)
-        if kind == "choice":
-            if not isinstance(options, list) or not 2 <= len(options) <= MAX_OPTIONS:
-                raise bad_request(f"a choice poll needs 2-{MAX_OPTIONS} options")
-            options = [_text(o, "each option", MAX_OPTION) for o in options]
-        else:
-            options = [str(n) for n in range(1, 6)] if kind == "scale" else []
-        if not isinstance(hidden, bool):
-            raise bad_request("hidden must be true or false")
+    def open(self, room: str, spec: dict) -> dict:
+        """Open a new poll from ``spec`` (a deck item's fields: kind, question, options,
+        correct, seconds, hidden), closing the current one; returns it."""
+        item = parse_item({k: v for k, v in spec.items() if k != "room"}, "")
+        kind, question = item["kind"], item["question"]
+        options = item.get("options") or ([str(n) for n in range(1, 6)] if kind == "scale"
+                                          else [])
         number = self._hashes.hincr("ids", f"poll:{room}")
         if number > MAX_POLLS:
             raise ChorusError("too_large", f"a room holds at most {MAX_POLLS} polls")
         current = self.current(room)
         if current is not None and current["open"]:
             self._update(room, current, open=False)
+        now = time.time()
         poll = {"id": number, "kind": kind, "question": question, "options": options,
-                "open": True, "revealed": not hidden, "opened_at": time.time()}
+                "open": True, "revealed": not item.get("hidden") and kind != "quiz",
+                "opened_at": now}
+        if kind == "quiz":
+            poll.update(correct=item["correct"], seconds=item["seconds"],
+                        closes_at=now + item["seconds"])
         self._hashes.hset(f"polls:{room}", str(number), json.dumps(poll))
         self._hashes.hset(f"polls:{room}", "current", str(number))
+        self._hashes.hdel(f"polls:{room}", "finale")
         return poll
 
-    def answer(self, room: str, device: str, poll_id: Any, answer: Any) -> str:
-        """Record a device's answer to the open poll (replacing its earlier one)."""
+    def finish(self, room: str) -> None:
+        """The deck has ended: close the current poll and show the final leaderboard."""
+        current = self.current(room)
+        if current is not None and current["open"]:
+            self._update(room, current, open=False)
+        self._hashes.hset(f"polls:{room}", "finale", "1")
+
+    def answer(self, room: str, device: str, poll_id: Any, answer: Any) -> Any:
+        """Record a device's answer to the open poll (replacing its earlier one, except in a
+        quiz, where the first answer is final); returns the answer as counted."""
         poll = self._get(room, poll_id)
+        if poll["kind"] == "quiz":
+            return self.quiz.answer(room, device, poll, answer)
         if not poll["open"]:
             raise bad_request("this poll is closed")
+        if poll["kind"] == "text":
+            return self.texts.write(room, device, poll, answer)
         choice = self._choice(poll, answer)
         self._hashes.vote(f"answers:{room}:{poll['id']}", f"tally:{room}:{poll['id']}",
                           device, choice)
@@ -78,16 +93,36 @@ class Polls:
         return self._update(room, self._get(room, poll_id), open=False)
 
     def reveal(self, room: str, poll_id: Any, shown: Any) -> dict:
+        """Show or hide the results; revealing a quiz question also ends its answers."""
         if not isinstance(shown, bool):
             raise bad_request("revealed must be true or false")
-        return self._update(room, self._get(room, poll_id), revealed=shown)
+        poll = self._get(room, poll_id)
+        if poll["kind"] == "quiz" and shown:
+            return self._update(room, poll, revealed=True, open=False)
+        return self._update(room, poll, revealed=shown)
+
+    def moderate(self, room: str, poll_id: Any, entry_id: Any, shown: Any) -> dict:
+        """Presenter: show or reject one answer of a text poll."""
+        poll = self._get(room, poll_id)
+        if poll["kind"] != "text":
+            raise bad_request("only the answers of a text poll are moderated")
+        return self.texts.moderate(room, poll, entry_id, shown)
+
+    def every(self, room: str) -> list[dict]:
+        """Every poll of the room, in order."""
+        polls = self._hashes.hgetall(f"polls:{room}")
+        return sorted((json.loads(text) for field, text in polls.items() if field.isdigit()),
+                      key=lambda poll: poll["id"])
 
     def forget(self, room: str) -> None:
-        """Remove every poll of ``room``, answers and tallies too (an expired room)."""
+        """Remove every poll of ``room`` with what each kind kept beside it (answers, tallies,
+        quiz points and scores, nicknames, text answers): an expired room."""
         count = int(self._hashes.hget("ids", f"poll:{room}") or 0)
-        self._hashes.drop(f"polls:{room}", *(f"{kind}:{room}:{n}" for n in range(1, count + 1)
-                                             for kind in ("answers", "tally")))
-        self._hashes.hdel("ids", f"poll:{room}")
+        per_poll = ("answers", "tally", "quiz_answered", "quiz_points", "text_writers", "texts")
+        self._hashes.drop(f"polls:{room}", f"quiz_scores:{room}", f"nicknames:{room}",
+                          f"nick_owners:{room}",
+                          *(f"{kind}:{room}:{n}" for n in range(1, count + 1) for kind in per_poll))
+        self._hashes.hdel("ids", f"poll:{room}", *(f"text:{room}:{n}" for n in range(1, count + 1)))
 
     def current(self, room: str) -> dict | None:
         number = self._hashes.hget(f"polls:{room}", "current")
@@ -100,14 +135,21 @@ class Polls:
             return None
         return self._hashes.hget(f"answers:{room}:{poll['id']}", device)
 
-    def results(self, room: str, poll: dict) -> dict:
-        """Counts for the poll's kind: per option, per word (top ones), or per 1-5 with mean."""
+    def results(self, room: str, poll: dict, presenter: bool = True) -> dict:
+        """Counts for the poll's kind: per option, per word (top ones), per 1-5 with mean, the
+        average rank of each option, the moderated text answers, or a quiz question's tally."""
+        if poll["kind"] == "quiz":
+            return self.quiz.results(room, poll)
+        if poll["kind"] == "text":
+            return self.texts.results(room, poll, presenter)
         tally = {k: int(v) for k, v in self._hashes.hgetall(f"tally:{room}:{poll['id']}").items()
                  if int(v) > 0}
         total = sum(tally.values())
         if poll["kind"] == "cloud":
             words = sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:CLOUD_TOP]
             return {"total": total, "words": [[w, n] for w, n in words]}
+        if poll["kind"] == "ranking":
+            return _average_ranks(len(poll["options"]), tally, total)
         counts = [tally.get(str(i), 0) for i in range(len(poll["options"]))] \
             if poll["kind"] == "choice" else [tally.get(str(n), 0) for n in range(1, 6)]
         body: dict[str, Any] = {"total": total, "counts": counts}
@@ -119,10 +161,20 @@ class Polls:
     def view(self, room: str, presenter: bool) -> dict:
         """The current poll as one audience sees it: results only when revealed (or presenter)."""
         poll = self.current(room)
-        if poll is None:
-            return {"room": room, "poll": None, "results": None}
-        shown = presenter or poll["revealed"]
-        return {"room": room, "poll": poll, "results": self.results(room, poll) if shown else None}
+        view: dict[str, Any] = {"room": room, "poll": None, "results": None, "now": time.time()}
+        finale = self._hashes.hget(f"polls:{room}", "finale") is not None
+        if poll is not None:
+            shown = presenter or poll["revealed"]
+            if poll["kind"] == "quiz":
+                poll = {**poll, "open": poll["open"] and view["now"] < poll["closes_at"]}
+                if not shown:
+                    poll.pop("correct")
+            view.update(poll=poll, results=self.results(room, poll, presenter) if shown else None)
+            finale = finale or (poll["kind"] == "quiz" and poll["revealed"])
+        if finale:
+            view["leaderboard"] = self.quiz.leaderboard(room)
+            view["finale"] = self._hashes.hget(f"polls:{room}", "finale") is not None
+        return view
 
     def export(self, room: str, poll_id: Any, fmt: str) -> str:
         """A poll's results as CSV or JSON text, at any time."""
@@ -131,6 +183,16 @@ class Polls:
         if fmt == "json":
             return json.dumps({"poll": poll, "results": results}, indent=2)
         rows: list[list[Any]] = [["poll", poll["id"], poll["question"]], ["answer", "count"]]
+        if poll["kind"] == "text":
+            rows[1].append("shown")
+            rows += [[e["text"], 1, "yes" if e["shown"] else "no"]
+                     for e in self.texts.every(room, poll)]
+            return csv_text(rows)
+        if poll["kind"] == "ranking":
+            rows[1] = ["option", "average rank"]
+            rows += [list(pair) for pair in zip(poll["options"], results["ranks"], strict=True)]
+            rows.append(["total", results["total"]])
+            return csv_text(rows)
         if poll["kind"] == "cloud":
             rows += [list(word) for word in results["words"]]
         else:
@@ -150,6 +212,13 @@ class Polls:
             if isinstance(answer, bool) or not isinstance(answer, int) or not 1 <= answer <= 5:
                 raise bad_request("answer must be a whole number from 1 to 5")
             return str(answer)
+        if poll["kind"] == "ranking":
+            size = len(poll["options"])
+            if not isinstance(answer, list) or len(answer) != size \
+                    or sorted(a for a in answer if type(a) is int) != list(range(size)):
+                raise bad_request(f"answer must list every option number 0-{size - 1} once, "
+                                  "best first")
+            return ",".join(map(str, answer))
         word = normalized_word(_text(answer, "answer", MAX_WORD))
         if not word:
             raise bad_request("answer must have a word in it")
@@ -167,6 +236,18 @@ class Polls:
         poll = {**poll, **fields}
         self._hashes.hset(f"polls:{room}", str(poll["id"]), json.dumps(poll))
         return poll
+
+
+def _average_ranks(size: int, orders: dict[str, int], total: int) -> dict:
+    """Each option's average place (1 = first) over every device's order, and the options
+    from best to worst by it."""
+    sums = [0] * size
+    for order, count in orders.items():
+        for place, option in enumerate(order.split(","), start=1):
+            sums[int(option)] += place * count
+    ranks = [round(s / total, 2) if total else None for s in sums]
+    best = sorted(range(size), key=lambda n: (ranks[n] or 0, n))
+    return {"total": total, "ranks": ranks, "order": best}
 
 
 def _text(value: Any, name: str, limit: int) -> str:

@@ -13,6 +13,7 @@ import secrets
 import time
 from typing import Any
 
+from app.audience.spreadsheet import csv_text
 from app.state.errors import bad_request, too_large
 from app.state.hashes import Hashes
 
@@ -97,6 +98,20 @@ class Questions:
         if presenter:  # so a hidden question can be shown again, even after a reload
             view["hidden_questions"] = hidden
         return view
+
+    def export(self, room: str, fmt: str) -> str:
+        """Every question (shown in order, then hidden ones), as CSV or JSON text."""
+        shown, hidden = self._ordered(room, None)
+        every = shown + hidden
+        if fmt == "json":
+            return json.dumps({"room": room, "questions": every}, indent=2, ensure_ascii=False)
+        rows: list[list[Any]] = [["id", "text", "name", "asked at", "votes", "answered",
+                                  "hidden"]]
+        rows += [[q["id"], q["text"], q["name"] or "",
+                  time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(q["at"])), q["votes"],
+                  "yes" if q["answered"] else "no", "yes" if q["hidden"] else "no"]
+                 for q in every]
+        return csv_text(rows)
 
     def _ordered(self, room: str, order: list[str] | None) -> tuple[list[dict], list[dict]]:
         votes = self._hashes.hgetall(f"qa_votes:{room}")

@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.audience.decks import Decks
 from app.audience.feed import Feed
 from app.audience.identity import DeviceIds
 from app.audience.polls import Polls
 from app.audience.presenters import Presenters
 from app.audience.pulse import Pulse
 from app.audience.questions import Questions
+from app.audience.quiz import Quiz
+from app.audience.texts import Texts
 from app.cluster.notices import Cluster
 from app.state.hashes import Hashes
 from app.sync.coalescer import Coalescer
@@ -34,6 +37,7 @@ class Audience:
     presenters: Presenters
     devices: DeviceIds
     polls: Polls
+    decks: Decks
     questions: Questions
     pulse: Pulse
     poll_feed: Feed
@@ -47,7 +51,8 @@ def build_audience(hashes: Hashes, secret: str, cluster: Cluster,
     """Build audience mode; ``emit(namespace, event, data, room, everywhere)``."""
     presenters = Presenters(hashes)
     devices = DeviceIds(secret)
-    polls, questions = Polls(hashes), Questions(hashes)
+    polls, questions = Polls(hashes, Quiz(hashes), Texts(hashes)), Questions(hashes)
+    decks = Decks(hashes)
     pulse = Pulse(hashes, lambda event, data, room: emit("/pulse", event, data,
                                                          room + "#present", True),
                   coalescer_for)
@@ -60,14 +65,18 @@ def build_audience(hashes: Hashes, secret: str, cluster: Cluster,
 
     poll_feed = feed("poll", "/poll", POLL_INTERVAL, lambda room: [
         (room, "poll", public(polls.view(room, False))),
-        (room + "#present", "poll", public(polls.view(room, True)))])
+        (room + "#present", "poll", {**public(polls.view(room, True)),
+                                     "deck": decks.status(room)})])
     qa_feed = feed("qa", "/qa", QA_INTERVAL, lambda room: [
         (room, "questions", questions.view(room, False)),
         (room + "#present", "questions", questions.view(room, True))])
     pace_feed = feed("pace", "/pulse", PACE_INTERVAL, lambda room: [
         (room + "#present", "pace", pulse.pace(room))])
-    return Audience(presenters, devices, polls, questions, pulse, poll_feed, qa_feed, pace_feed)
+    return Audience(presenters, devices, polls, decks, questions, pulse, poll_feed, qa_feed,
+                    pace_feed)
 
 
 def public(view: dict) -> dict:
-    return {"room": view["room"], "poll": view["poll"], "results": view["results"]}
+    """The parts of a poll view that are sent as the ``poll`` event."""
+    return {key: view[key] for key in ("room", "poll", "results", "now", "leaderboard", "finale")
+            if key in view}

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 
 from socketio import RedisManager
 
-from app.state.redis_store import redis_client
+from app.state.redis_connection import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +44,22 @@ class ChorusRedisManager(RedisManager):
     name = "chorus-redis"
 
     def __init__(self, url: str, channel: str = "chorus", write_only: bool = False) -> None:
-        super().__init__(url, channel=channel, write_only=write_only, redis_options={
-            "socket_connect_timeout": 1.0, "socket_keepalive": True,
-            "socket_keepalive_options": _KEEPALIVE, "health_check_interval": 10})
+        super().__init__(url, channel=channel, write_only=write_only)
         self.on_notice: Callable[[str, str], None] = lambda kind, room: None
         self.on_reconnect: Callable[[], None] = lambda: None
         self.connected_to_queue = False
 
     def _redis_connect(self) -> None:  # pragma: no cover - needs Redis
-        """Two clients: publishing gives up after a second (a frozen Redis must not hold a
-        flush), while the subscriber waits on a quiet channel as long as it takes."""
-        super()._redis_connect()
+        """Two clients, both from app/state/redis_connection.py so that a Sentinel URL is read
+        the same way as for the store: publishing gives up after a second (a frozen Redis must
+        not hold a flush), while the subscriber waits on a quiet channel as long as it takes.
+        Each reconnect asks the Sentinels afresh, so the queue follows a failover."""
+        subscriber = redis_client(self.redis_url, timeout=None, pool_size=4,
+                                  socket_keepalive=True, socket_keepalive_options=_KEEPALIVE,
+                                  health_check_interval=10)
+        self.pubsub = subscriber.pubsub(ignore_subscribe_messages=True)
         self.redis = redis_client(self.redis_url)
+        self.connected = True
 
     def notify(self, kind: str, room: str) -> None:
         """Tell the other processes that ``room``'s ``kind`` (changes, presence) moved."""

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 
 import redis
 
-from app.state.redis_store import PREFIX, redis_client
+from app.state.redis_connection import redis_client
+from app.state.redis_store import PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -72,11 +72,15 @@ class ContractNamespace(Namespace):
         except ChorusError as error:
             refusal = error
         except Exception:  # answer, log, keep the connection: never a silent drop
-            log.exception("%s %s from %s failed", self.namespace, event, sid)
+            log.exception("%s %s from %s failed", self.namespace, event, sid,
+                          extra={"event": str(event), "client": self.describe(sid),
+                                 "code": "unavailable"})
             return unavailable("the server failed to handle this event").ack()
         if refusal.code in LOGGED_REFUSALS and _refusal_log.wait_ms((sid, refusal.code)) == 0:
             log.info("%s %s refused (%s) for client %s: %s", self.namespace, event,
-                     refusal.code, self.describe(sid), refusal.message)
+                     refusal.code, self.describe(sid), refusal.message,
+                     extra={"event": str(event), "code": refusal.code,
+                            "client": self.describe(sid)})
         return refusal.ack()
 
     def _handle(self, sid: str, event: Any, payload: tuple) -> dict:

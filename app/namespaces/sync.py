@@ -48,7 +48,9 @@ class SyncNamespace(ContractNamespace):
         if member is not None:
             if member.rooms:
                 log.info("/sync client %s left %s (%s)", member.client,
-                         ",".join(sorted(member.rooms)), reason or "disconnected")
+                         ",".join(sorted(member.rooms)), reason or "disconnected",
+                         extra={"client": member.client, "room": ",".join(sorted(member.rooms)),
+                                "event": "leave"})
             self.rooms.leave_all(member)
 
     def describe(self, sid: str) -> str:
@@ -62,7 +64,8 @@ class SyncNamespace(ContractNamespace):
                               enter=lambda room: self.enter_room(sid, room),
                               exit_=lambda room: self.leave_room(sid, room))
         log.info("/sync client %s joined %s (%s members)", member.client, ack["room"],
-                 ack["members"])
+                 ack["members"], extra={"client": member.client, "room": ack["room"],
+                                        "event": "join"})
         return ack
 
     def on_leave(self, sid: str, data: Any) -> dict:

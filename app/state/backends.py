@@ -4,6 +4,7 @@
 ``sqlite:///var/chorus.db``   sqlite_store + sqlite_hashes: the default; a relative path
 ``sqlite:////srv/chorus.db``  the same with an absolute path
 ``redis://host:6379/0``       redis_store + redis_hashes: several processes, one box or many
+``redis+sentinel://h:26379,h2:26379/mymaster/0``  the same, on the master Sentinel names
 
 The rooms' store and the audience's hashes open from the same URL, so they always live in the
 same place. Each backend's driver is imported only when its scheme is asked for, and no backend
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 
 from app.state.base import Limits, Store
 from app.state.hashes import Hashes
+
+REDIS_SCHEMES = ("redis", "rediss", "redis+sentinel")
 
 
 def store_kind(url: str) -> str:
@@ -34,11 +37,12 @@ def open_store(url: str, limits: Limits | None = None) -> Store:
         from app.state.sqlite_store import SqliteStore
 
         return SqliteStore(sqlite_path(url), limits)
-    if scheme in ("redis", "rediss"):
+    if scheme in REDIS_SCHEMES:
         from app.state.redis_store import RedisStore
 
         return RedisStore(url, limits)
-    raise ValueError(f"{url!r}: CHORUS_STORE must start with memory://, sqlite:/// or redis://")
+    raise ValueError(f"{url!r}: CHORUS_STORE must start with memory://, sqlite:///, redis:// "
+                     "or redis+sentinel://")
 
 
 def open_hashes(url: str) -> Hashes:
@@ -52,7 +56,7 @@ def open_hashes(url: str) -> Hashes:
         from app.state.sqlite_hashes import SqliteHashes
 
         return SqliteHashes(sqlite_path(url))
-    if scheme in ("redis", "rediss"):
+    if scheme in REDIS_SCHEMES:
         from app.state.redis_hashes import RedisHashes
 
         return RedisHashes(url)

@@ -47,6 +47,8 @@ class ChorusError(Exception):
         body.update(self.extra)
         if "retry_after_ms" in self.extra:  # "a rate_limited error also carries": in both places
             body["error"]["retry_after_ms"] = self.extra["retry_after_ms"]
+        if "path" in self.extra:  # the first bad field of a document (a deck), for the reader
+            body["error"]["path"] = self.extra["path"]
         return body
 
     @property

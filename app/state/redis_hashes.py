@@ -6,7 +6,8 @@ import redis
 
 from app.state.errors import unavailable
 from app.state.hashes import Hashes
-from app.state.redis_store import PREFIX, redis_client
+from app.state.redis_connection import redis_client
+from app.state.redis_store import PREFIX
 
 VOTE = """
 local old = redis.call('HGET', KEYS[1], ARGV[1])

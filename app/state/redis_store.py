@@ -10,7 +10,10 @@ Timeouts are short and there are no retries, so a hung or unreachable Redis give
 within about a second instead of a hung write; redis-py reconnects by itself when Redis is back.
 Each write carries a deadline in Redis's own clock (the offset to ours is measured now and then):
 a write that reaches a frozen Redis and runs after the caller gave up is refused by the script,
-so ``unavailable`` always means "not applied".
+so ``unavailable`` means "not applied". Under Sentinel (app/state/redis_connection.py) a write
+is acknowledged only once its replicas confirm it (``WAIT``), so no failover loses it; a write
+they did not confirm in time answers ``unavailable`` too, and may have applied on the primary:
+retried with the same ``op``, it is applied exactly once whichever Redis answers the retry.
 Keys live under ``chorus:``; a room's keys share the hash tag ``{room}``.
 """
 
@@ -24,11 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from app.state.base import Applied, Batch, Limits, Store, Write
 from app.state.errors import ChorusError, too_large, unavailable
+from app.state.redis_connection import is_sentinel_url, min_replicas, redis_client
 from app.state.values import MAX_SAFE_TOTAL
 from app.state.writes import MAX_TOMBSTONES, Entry, change_of
 
@@ -36,20 +38,14 @@ LUA = Path(__file__).with_name("lua")
 PREFIX = "chorus"
 
 
-TIMEOUT = 1.0  # seconds for a connect, a command, a reply
 # A write script must start within this many seconds of being sent, or it refuses to apply:
 # well before TIMEOUT, so the refusal reaches a caller still waiting, and a script that runs
 # after the caller gave up (a frozen Redis thawed) can never apply.
 START_WITHIN = 0.5
 CLOCK_CHECK_EVERY = 30.0  # seconds between measurements of Redis's clock against ours
-
-
-def redis_client(url: str, timeout: float = TIMEOUT, pool_size: int = 64) -> redis.Redis:
-    """A client with short timeouts, no retries and a bounded pool: fail fast, never pile up."""
-    pool = redis.BlockingConnectionPool.from_url(
-        url, max_connections=pool_size, timeout=timeout * 2, socket_connect_timeout=timeout,
-        socket_timeout=timeout, retry=Retry(NoBackoff(), 0), health_check_interval=30)
-    return redis.Redis(connection_pool=pool)
+# How long a write waits for its replicas to confirm it (WAIT), inside TIMEOUT.
+CONFIRM_WITHIN_MS = 500
+REPLICAS_CHECK_EVERY = 1.0  # seconds between counts of the primary's online replicas
 
 
 class RedisStore(Store):
@@ -63,6 +59,10 @@ class RedisStore(Store):
         self._read = self._redis.register_script((LUA / "read.lua").read_text())
         self._touch = self._redis.register_script((LUA / "touch.lua").read_text())
         self._remove = self._redis.register_script((LUA / "remove.lua").read_text())
+        self._confirm = is_sentinel_url(url)  # replicas confirm each write (WAIT)
+        self._min_replicas = min_replicas(url)
+        self._online: int | None = None  # the primary's online replicas, last counted
+        self._online_at = 0.0
         self._offset: float | None = None  # Redis's clock minus ours, in seconds
         self._offset_at = 0.0
 
@@ -99,12 +99,59 @@ class RedisStore(Store):
                 "1" if isinstance(by, int) else "0", "1" if write.op else "0",
                 int(self.limits.op_ttl), self.limits.max_keys, self.limits.max_rooms,
                 MAX_TOMBSTONES, MAX_SAFE_TOTAL, self._deadline()]
-        result = self._call(self._write, keys, args)
+        result = self._confirmed_write(keys, args)
         status = result[0].decode()
         if status == "err":
             raise ChorusError(result[1].decode(), result[2].decode())
         version = int(result[3]) if status == "ok" and int(result[3]) else None
         return Applied(json.loads(result[1]), version)
+
+    def _confirmed_write(self, keys: list, args: list) -> list:
+        """Run the write script; under Sentinel, also WAIT for its replicas in the same round
+        trip. An answer the replicas did not confirm is not given: the caller hears
+        ``unavailable`` and retries with its op, which then replays (or applies, if the write
+        died with a primary that never passed it on)."""
+        if not self._confirm:
+            return self._call(self._write, keys, args)
+        wanted = self._replicas_online()
+        if wanted < self._min_replicas:
+            raise unavailable(f"the primary has {wanted} replicas online and writes need "
+                              f"{self._min_replicas} (replicas= in CHORUS_STORE)")
+        if not wanted:
+            return self._call(self._write, keys, args)
+        pipe = self._redis.pipeline(transaction=False)
+        self._write(keys=keys, args=args, client=pipe)
+        pipe.execute_command("WAIT", wanted, CONFIRM_WITHIN_MS)
+        try:
+            result, confirmed = pipe.execute()
+        except redis.RedisError as exc:
+            self._forget_server()
+            raise unavailable(f"Redis is unavailable: {exc}") from None
+        if result[0] != b"err" and int(confirmed) < wanted:
+            self._online = None  # count again: a replica may have gone
+            raise unavailable(f"the write reached {int(confirmed)} of {wanted} replicas in "
+                              "time; retry it with the same op")
+        return result
+
+    def _replicas_online(self) -> int:
+        """How many replicas the primary streams to right now (counted once a second)."""
+        now = time.monotonic()
+        if self._online is None or now - self._online_at > REPLICAS_CHECK_EVERY:
+            try:
+                info = self._redis.info("replication")
+            except redis.RedisError as exc:
+                self._forget_server()
+                raise unavailable(f"Redis is unavailable: {exc}") from None
+            self._online = sum(1 for name, replica in info.items() if name.startswith("slave")
+                               and isinstance(replica, dict) and replica.get("state") == "online")
+            self._online_at = now
+        return self._online
+
+    def _forget_server(self) -> None:
+        """After an error the next call may reach another Redis (a failover): measure its
+        clock and count its replicas afresh."""
+        self._offset = None
+        self._online = None
 
     def _deadline(self) -> int:
         """The latest start for a write script, in Redis's clock (microseconds)."""
@@ -195,9 +242,9 @@ class RedisStore(Store):
     def _new_epoch() -> str:
         return secrets.token_urlsafe(9)
 
-    @staticmethod
-    def _call(script, keys: list, args: list) -> list:
+    def _call(self, script, keys: list, args: list) -> list:
         try:
             return script(keys=keys, args=args)
         except redis.RedisError as exc:
+            self._forget_server()
             raise unavailable(f"Redis is unavailable: {exc}") from None

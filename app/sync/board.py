@@ -22,11 +22,16 @@ class Control:
     high: int = 100
 
 
+def N_(label: str) -> str:
+    """Marks a label for the message catalogue (babel.cfg); room.html translates it."""
+    return label
+
+
 BOARD: tuple[Control, ...] = (
-    Control("slider", "volume", "Volume", 50, 0, 100),
-    Control("slider", "tempo", "Tempo", 120, 40, 200),
-    Control("counter", "count", "Counter", 0),
-    Control("toggle", "lights", "Lights", False),
-    Control("text", "message", "Message", "Hello from Chorus", 0, 140),
-    Control("color", "color", "Colour", "#3b82f6"),
+    Control("slider", "volume", N_("Volume"), 50, 0, 100),
+    Control("slider", "tempo", N_("Tempo"), 120, 40, 200),
+    Control("counter", "count", N_("Counter"), 0),
+    Control("toggle", "lights", N_("Lights"), False),
+    Control("text", "message", N_("Message"), "Hello from Chorus", 0, 140),
+    Control("color", "color", N_("Colour"), "#3b82f6"),
 )

@@ -95,7 +95,8 @@ class Broadcaster:
             elif batch.version <= version:
                 return told
         except ChorusError as exc:
-            log.warning("room %s: changes not sent yet (%s); retrying", room, exc.message)
+            log.warning("room %s: changes not sent yet (%s); retrying", room, exc.message,
+                        extra={"room": room, "code": exc.code})
             self._ticker.trigger(room)
             return True
         if room not in self._sent:  # the last member left while the store was read

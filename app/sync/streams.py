@@ -123,7 +123,7 @@ class Reader:
         if self.dropped:
             return
         self.dropped = True
-        log.info("stream of room %s dropped: %s", self.room, why)
+        log.info("stream of room %s dropped: %s", self.room, why, extra={"room": self.room})
         self._ready.set()
         try:
             self._abort()

@@ -13,7 +13,12 @@ from app.sync.payloads import is_room_name
 from app.web.context import services
 from app.web.cookies import give_cookies
 from app.web.pages import is_loopback, join_url
-from app.web.presenter_cookie import give_presenter_cookie, presenter_token, second_device_link
+from app.web.presenter_cookie import (
+    give_presenter_cookie,
+    presented_token,
+    presenter_token,
+    second_device_link,
+)
 
 bp = Blueprint("audience", __name__)
 bp.after_request(give_cookies)
@@ -68,22 +73,13 @@ def qr_code(room: str):
                     headers={"Cache-Control": "no-cache"})
 
 
-@bp.get("/present/<room>/polls/<int:poll>/results.<fmt>")
-def presenter_poll_results(room: str, poll: int, fmt: str):
-    """A poll's results for the presenter screen's download links (the presenter cookie)."""
-    return _poll_results(room, poll, fmt, presenter_token())
-
-
 @bp.get("/api/rooms/<room>/polls/<int:poll>/results.<fmt>")
+@bp.get("/present/<room>/polls/<int:poll>/results.<fmt>")
 def poll_results(room: str, poll: int, fmt: str):
-    """A poll's results for scripts: ``Authorization: Bearer <presenter token>``."""
-    return _poll_results(room, poll, fmt, _bearer())
-
-
-def _poll_results(room: str, poll: int, fmt: str, token: str):
-    """A poll's results as CSV or JSON, at any time, for whoever shows the room's token."""
+    """A poll's results as CSV or JSON, at any time, for the presenter: the cookie under
+    /present/<room>/ (the screen's download links), ``Authorization: Bearer`` for scripts."""
     _check_room(room)
-    if not services().audience.presenters.verify(room, token):
+    if not services().audience.presenters.verify(room, presented_token()):
         body = ChorusError(FORBIDDEN, "results need the room's presenter token").ack()
         return jsonify(body), 403
     if fmt not in ("csv", "json"):
@@ -116,11 +112,6 @@ def lan_address() -> str | None:
     except OSError:
         return None
     return None if address.startswith("127.") else address
-
-
-def _bearer() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def _check_room(room: str) -> None:

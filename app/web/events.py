@@ -86,7 +86,8 @@ def _stream(rooms: Rooms, reader: Reader, first: str, heartbeat: float) -> Itera
     except ConnectionAbortedError:
         return
     except ChorusError as exc:  # the store failed while catching up: the client reconnects
-        log.warning("stream of room %s ended: %s", reader.room, exc.message)
+        log.warning("stream of room %s ended: %s", reader.room, exc.message,
+                    extra={"room": reader.room, "code": exc.code})
     finally:
         rooms.unwatch(reader)
 

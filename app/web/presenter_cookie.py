@@ -39,6 +39,14 @@ def presenter_token() -> str:
     return request.cookies.get(PRESENTER_COOKIE, "")
 
 
+def presented_token() -> str:
+    """The token a presenter's request shows: its cookie (the presenter screen's requests,
+    under /present/<room>), else ``Authorization: Bearer`` (scripts); never a query string,
+    which would land in access logs. "" without one; the caller verifies it."""
+    scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
+    return presenter_token() or (bearer.strip() if scheme.lower() == "bearer" else "")
+
+
 def second_device_link(room: str, token: str) -> str:
     """The link that makes another browser this room's presenter: the token in the fragment."""
     return url_for("audience.present", room=room, _external=True) + "#token=" + token

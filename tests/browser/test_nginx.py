@@ -52,7 +52,7 @@ def test_blocked_websocket_falls_back_to_polling_and_stays_in_sync(nginx, blocki
     ws_page.locator("#c-volume").fill("31")
     expect(polling_page.locator("#c-volume")).to_have_value("31")
     for _ in range(4):
-        polling_page.get_by_role("button", name="plus one").click()
+        polling_page.get_by_role("button", name="+1", exact=True).click()
     expect(ws_page.locator("#c-count")).to_have_text("4")
     expect(polling_page.locator("#presence")).to_have_text("2 here")
     polling_page.screenshot(path=str(ROOT / "docs" / "screenshots" / "room-polling.png"))

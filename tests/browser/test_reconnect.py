@@ -56,7 +56,7 @@ def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, 
     steady.locator("#c-message").fill("changed while you were away")
     steady.locator("#c-message").press("Tab")
     for _ in range(5):
-        flaky.get_by_role("button", name="plus one").click()
+        flaky.get_by_role("button", name="+1", exact=True).click()
     expect(flaky.locator("#c-count")).to_have_text("5")  # shown at once, from the outbox
     assert flaky.evaluate("window.chorusRoom.pending().length") == 5
     time.sleep(max(0.0, 10.0 - (time.monotonic() - cut_at)))  # a ten-second drop
@@ -83,7 +83,7 @@ def test_outbox_survives_a_reload(durable_server, proxy, new_page):
     proxy.cut()
     expect(flaky.locator("#badge")).to_have_text("reconnecting…", timeout=20000)
     for _ in range(5):
-        flaky.get_by_role("button", name="plus one").click()
+        flaky.get_by_role("button", name="+1", exact=True).click()
     assert flaky.evaluate("window.chorusRoom.pending().length") == 5
     proxy.restore()
     flaky.reload()  # before the old page could reconnect and send

@@ -34,8 +34,8 @@ def test_two_pages_share_slider_counter_and_presence(server, new_page):
     expect(b.locator("#o-volume")).to_have_text("73")
 
     for _ in range(3):
-        a.get_by_role("button", name="plus one").click()
-    b.get_by_role("button", name="minus one").click()
+        a.get_by_role("button", name="+1", exact=True).click()
+    b.get_by_role("button", name="−1", exact=True).click()
     expect(a.locator("#c-count")).to_have_text("2")
     expect(b.locator("#c-count")).to_have_text("2")
 

@@ -21,7 +21,9 @@ from tests.support import Server
 pytestmark = pytest.mark.browser
 
 SCREEN = {"viewport": {"width": 1280, "height": 800}}
-SAMPLES = {"room": "demo", "poll": "1", "fmt": "csv", "key": "volume", "filename": "style.css"}
+# One value per URL variable; a new variable fails the walk with a KeyError naming it.
+SAMPLES = {"room": "demo", "poll": "1", "fmt": "csv", "key": "volume", "filename": "style.css",
+           "locale": "de"}
 # Collects what the page's policy refused, from the first line of every document (Playwright
 # injects this itself; the page's CSP does not apply to it).
 WATCH_VIOLATIONS = """

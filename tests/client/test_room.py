@@ -31,7 +31,7 @@ def test_values_follow_a_browsers_writes(server, page, recorder):
                       what="the slider's 73")
         assert room.values["volume"] == 73
         for _ in range(3):
-            page.get_by_role("button", name="plus one").click()
+            page.get_by_role("button", name="+1", exact=True).click()
         seen.wait_for(lambda items: any(c.key == "count" and c.value == 3 for c in items),
                       what="the counter at 3")
         assert room.get("count") == 3

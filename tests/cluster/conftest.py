@@ -1,4 +1,8 @@
-"""Three real gunicorns sharing a real Redis, behind a real Nginx with the sticky upstream."""
+"""Three real gunicorns sharing a real Redis, behind a real Nginx with the sticky upstream.
+
+The module-wide ``cluster`` runs each test twice: on one redis-server, and on a primary with a
+replica under three Sentinels (``CHORUS_STORE=redis+sentinel://...``, tests/redis_sentinel.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.redis_sentinel import SentinelRedis
 from tests.support import Nginx, RedisServer, Server
 
 TOKEN = "cluster-token"
@@ -13,7 +18,7 @@ TOKEN = "cluster-token"
 
 @dataclass
 class Cluster:
-    redis: RedisServer
+    redis: RedisServer | SentinelRedis
     servers: list[Server]
     nginx: Nginx
 
@@ -23,19 +28,25 @@ class Cluster:
             server.stop()
         if self.redis.proc is not None and self.redis.proc.poll() is None:
             self.redis.thaw()  # a frozen Redis cannot act on SIGTERM
-        self.redis.stop()
+        if isinstance(self.redis, SentinelRedis):
+            self.redis.stop_all()
+        else:
+            self.redis.stop()
 
 
-def start_cluster(workdir, instances: int = 3) -> Cluster:
-    redis = RedisServer(workdir).start()
+def start_cluster(workdir, instances: int = 3, redis_kind: str = "redis") -> Cluster:
+    if redis_kind == "sentinel":
+        redis = SentinelRedis(workdir).launch()
+    else:
+        redis = RedisServer(workdir).start()
     env = {"CHORUS_STORE": redis.url, "CHORUS_PROXIES": "1", "CHORUS_API_TOKEN": TOKEN}
     servers = [Server(workdir, env).start() for _ in range(instances)]
     nginx = Nginx(workdir, [s.port for s in servers]).start()
     return Cluster(redis, servers, nginx)
 
 
-@pytest.fixture(scope="module")
-def cluster(workdir):
-    running = start_cluster(workdir)
+@pytest.fixture(scope="module", params=["redis", "sentinel"])
+def cluster(workdir, request):
+    running = start_cluster(workdir, redis_kind=request.param)
     yield running
     running.stop()

@@ -29,10 +29,13 @@ PROTECTED_KEY = "probe"  # the well-behaved client's key: never written by the f
 # the sender puts the real token in its place.
 TOKEN = "presenter-token-of-fz0"
 
+POLL_KINDS = ["choice", "cloud", "scale", "text", "ranking", "quiz"]
+
 # The namespaces of the app (app/namespaces/*.py) and the events each one takes.
 NAMESPACES: dict[str, tuple[str, ...]] = {
     "/sync": ("join", "leave", "set", "incr", "delete"),
-    "/poll": ("join", "leave", "open", "answer", "close", "reveal"),
+    "/poll": ("join", "leave", "open", "answer", "close", "reveal", "next", "moderate",
+              "reset_scores", "nickname", "me"),
     "/qa": ("join", "leave", "ask", "upvote", "answered", "hide", "freeze"),
     "/pulse": ("join", "leave", "react", "pace"),
 }
@@ -97,15 +100,22 @@ def fields_for(namespace: str, event: str) -> dict[str, st.SearchStrategy]:
               "leave": {"room": room}}
     per_namespace = {
         "/poll": {
-            "open": {"room": room, "kind": st.one_of(st.sampled_from(["choice", "cloud",
-                                                                      "scale"]), wrong),
+            "open": {"room": room, "kind": st.one_of(st.sampled_from(POLL_KINDS), wrong),
                      "question": st.one_of(text, long_text, wrong),
                      "options": st.one_of(st.lists(text, max_size=12), wrong),
+                     "correct": st.one_of(st.integers(-1, 9), wrong),
+                     "seconds": st.one_of(st.integers(-1, 400), wrong),
                      "hidden": flag},
             "answer": {"room": room, "poll": poll_id,
-                       "answer": st.one_of(st.integers(-1, 6), text, long_text, wrong)},
+                       "answer": st.one_of(st.integers(-1, 6), text, long_text, wrong,
+                                           st.lists(st.integers(-1, 8), max_size=9))},
             "close": {"room": room, "poll": poll_id},
             "reveal": {"room": room, "poll": poll_id, "revealed": flag},
+            "next": {"room": room},
+            "moderate": {"room": room, "poll": poll_id, "id": poll_id, "shown": flag},
+            "reset_scores": {"room": room},
+            "nickname": {"room": room, "nickname": st.one_of(text, long_text, wrong)},
+            "me": {"room": room},
         },
         "/qa": {
             "ask": {"room": room, "text": st.one_of(text, long_text, wrong),
@@ -150,7 +160,7 @@ def valid_fields(namespace: str, event: str) -> tuple[dict, dict]:
               "leave": ({"room": joined}, {})}
     per_namespace = {
         "/poll": {
-            "open": ({"room": joined, "kind": st.sampled_from(["choice", "cloud", "scale"]),
+            "open": ({"room": joined, "kind": st.sampled_from(["choice", "ranking"]),
                       "question": ok_text,
                       "options": st.lists(ok_text, min_size=2, max_size=6, unique=True)},
                      {"hidden": st.booleans()}),
@@ -158,6 +168,13 @@ def valid_fields(namespace: str, event: str) -> tuple[dict, dict]:
                         "answer": st.one_of(st.integers(0, 5), ok_text)}, {}),
             "close": ({"room": joined, "poll": poll_id}, {}),
             "reveal": ({"room": joined, "poll": poll_id}, {"revealed": st.booleans()}),
+            "next": ({"room": joined}, {}),
+            "moderate": ({"room": joined, "poll": poll_id, "id": st.integers(1, 5)},
+                         {"shown": st.booleans()}),
+            "reset_scores": ({"room": joined}, {}),
+            "nickname": ({"room": joined, "nickname": st.text(min_size=1, max_size=24).filter(
+                str.strip)}, {}),
+            "me": ({"room": joined}, {}),
         },
         "/qa": {
             "ask": ({"room": joined, "text": ok_text}, {"name": st.text(max_size=40)}),
@@ -230,7 +247,8 @@ def calls(group: str) -> st.SearchStrategy[tuple[str, str, tuple[Any, ...]]]:
     odd_names = st.tuples(st.sampled_from(list(NAMESPACES)), names, arguments(any_json))
     if group == "sync":
         return st.one_of(*sync)
-    return st.one_of(*audience, odd_names, odd_names)
+    # names no namespace takes: about one call in eight, so each namespace gets its share
+    return st.one_of(*audience, *[odd_names] * 3)
 
 
 def generate(group: str, count: int, seed: int) -> list[tuple[str, str, tuple[Any, ...]]]:

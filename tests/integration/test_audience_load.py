@@ -1,11 +1,17 @@
-"""500 devices vote at once on one process: the tally is exactly 500."""
+"""500 devices vote, or answer a quiz question, at once on one process: counted exactly, and
+every quiz score exactly what its device was told."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from tests.audience_support import AudienceClient, create_room, device_session
-from tests.voters import vote_at_once
+from tests.audience_support import (
+    AudienceClient,
+    assert_quiz_exact,
+    create_room,
+    device_session,
+)
+from tests.voters import quiz_at_once, vote_at_once
 
 
 def test_five_hundred_votes_at_once_are_counted_exactly(server):
@@ -25,3 +31,19 @@ def test_five_hundred_votes_at_once_are_counted_exactly(server):
                                   for p in host.received("poll")), what="500 on the screen")
     finally:
         host.close()
+
+
+def test_five_hundred_quiz_answers_at_once_are_counted_and_scored_exactly(server):
+    room = "quiz-hall"
+    token = create_room(server.url, room)
+    host = AudienceClient(server.url, "/poll", device_session(server.url, room))
+    try:
+        host.call("join", {"room": room, "token": token})
+        quiz = host.call("open", {"room": room, "kind": "quiz", "question": "Which one?",
+                                  "options": ["a", "b", "c", "d"], "correct": 2,
+                                  "seconds": 300})["poll"]
+        played = quiz_at_once([server.url], room, quiz["id"], 500, 4)
+        assert_quiz_exact(server.url, room, token, host, played, correct=2)
+    finally:
+        host.close()
+

@@ -22,7 +22,9 @@ from tests.support import ROOT, Nginx, Server, SyncClient
 
 CSP_NEEDS = ["default-src 'self'", "script-src 'self'", "style-src 'self'",
              "frame-ancestors 'self'", "object-src 'none'"]
-SAMPLES = {"room": "demo", "poll": "1", "fmt": "csv", "key": "volume", "filename": "style.css"}
+# One value per URL variable; a new variable fails the walk with a KeyError naming it.
+SAMPLES = {"room": "demo", "poll": "1", "fmt": "csv", "key": "volume", "filename": "style.css",
+           "locale": "de"}
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,12 @@ end
 
 if ARGV[9] == '1' then
   local prior = redis.call('GET', KEYS[8])
-  if prior then return {'replay', prior, epoch, 0} end
+  if prior then
+    -- A write of its own, so that a WAIT after this script also confirms the first answer's
+    -- write on the replicas (the retry may follow a primary that died before passing it on).
+    redis.call('EXPIRE', KEYS[8], tonumber(ARGV[10]))
+    return {'replay', prior, epoch, 0}
+  end
 end
 
 local function remember(ack)

@@ -1,0 +1,137 @@
+"""Which language a page speaks, and the page scripts' copy of the message catalogue.
+
+The locale of a request, first match wins: an explicit switch (``?lang=de``, then remembered in
+the ``chorus_lang`` cookie), the language the room's presenter chose (app/audience/languages.py,
+in the store, so every instance agrees), the browser's ``Accept-Language``, then English.
+Templates translate with ``_()``; page scripts fetch ``/i18n/<locale>.json``, built from the
+same compiled catalogue, through static/i18n.js.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from urllib.parse import urlencode
+
+from babel import Locale
+from babel.support import Translations
+from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
+from flask_babel import get_locale
+
+from app.audience.languages import RoomLanguages
+from app.state.errors import BAD_REQUEST, FORBIDDEN, ChorusError
+from app.sync.payloads import is_room_name
+from app.web.context import services
+from app.web.presenter_cookie import presented_token
+
+DEFAULT_LOCALE = "en"  # the message ids are English: no catalogue needed
+LANG_COOKIE = "chorus_lang"
+LANG_MAX_AGE = 365 * 24 * 3600
+CATALOGUE_MAX_AGE = 3600  # seconds a browser may reuse /i18n/<locale>.json unasked
+
+bp = Blueprint("locale", __name__)
+
+
+def available_locales(app: Flask) -> tuple[str, ...]:
+    """English, then every locale with a catalogue in app/translations/ (sorted)."""
+    folder = os.path.join(app.root_path, "translations")
+    found = sorted(name for name in os.listdir(folder)
+                   if os.path.isfile(os.path.join(folder, name, "LC_MESSAGES", "messages.po")))
+    return (DEFAULT_LOCALE, *[name for name in found if name != DEFAULT_LOCALE])
+
+
+def locales() -> tuple[str, ...]:
+    """The locales this app serves."""
+    return current_app.extensions["chorus.locales"]
+
+
+def room_languages() -> RoomLanguages:
+    """Each room's chosen language, over this app's shared hashes."""
+    return RoomLanguages(services().hashes, locales())
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: switch, cookie, room, Accept-Language, English."""
+    offered = locales()
+    for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in offered:
+            return asked
+    room = (request.view_args or {}).get("room")
+    if room:
+        chosen = room_languages().get(room)
+        if chosen:
+            return chosen
+    return request.accept_languages.best_match(offered) or DEFAULT_LOCALE
+
+
+def remember_switch(response: Response) -> Response:
+    """after_request of every page: a ``?lang=`` switch is kept in a cookie; ``?lang=auto``
+    forgets it, so the room's or the browser's language applies again."""
+    asked = request.args.get("lang")
+    if asked in locales():
+        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_MAX_AGE, httponly=True,
+                            samesite="Lax", secure=request.is_secure)
+    elif asked == "auto":
+        response.delete_cookie(LANG_COOKIE)
+    return response
+
+
+def locale_context() -> dict:
+    """Template globals: the page's locale (``<html lang>``) and the language switch's links,
+    each named in its own language."""
+    room = (request.view_args or {}).get("room")
+    names = {code: Locale.parse(code).get_display_name(code).capitalize() for code in locales()}
+    return {"page_locale": str(get_locale() or DEFAULT_LOCALE),
+            "language_links": [(code, names[code], switch_url(code)) for code in locales()],
+            "language_names": names,
+            "room_language": room_languages().get(room) if room and is_room_name(room) else None}
+
+
+def switch_url(code: str) -> str:
+    """This page's address (its query kept, the presenter's token too) in locale ``code``."""
+    if request.endpoint is None:
+        return "?" + urlencode({"lang": code})
+    query = request.args.to_dict()
+    query["lang"] = code
+    return url_for(request.endpoint, **(request.view_args or {}), **query)
+
+
+@bp.get("/i18n/<locale>.json")
+def catalogue(locale: str):
+    """Every translated message of ``locale``, English id -> text, for static/i18n.js."""
+    if locale not in locales():
+        abort(404)
+    body = json.dumps(_messages(locale), ensure_ascii=False, sort_keys=True)
+    etag = hashlib.sha256(body.encode()).hexdigest()[:16]
+    response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = CATALOGUE_MAX_AGE
+    return response.make_conditional(request)
+
+
+def _messages(locale: str) -> dict[str, str]:
+    if locale == DEFAULT_LOCALE:
+        return {}
+    folder = os.path.join(current_app.root_path, "translations")
+    loaded = Translations.load(folder, [locale])
+    return {key: text for key, text in getattr(loaded, "_catalog", {}).items()
+            if isinstance(key, str) and key and text}
+
+
+@bp.put("/api/rooms/<room>/language")
+def set_room_language(room: str):
+    """The presenter chooses the language of the room's phones (token), or ``null`` to let
+    each phone follow its browser. Phones use it from their next page load."""
+    if not is_room_name(room):
+        abort(404)
+    if not services().audience.presenters.verify(room, presented_token()):
+        return ChorusError(FORBIDDEN, "the room's language needs its presenter token").ack(), 403
+    body = request.get_json(silent=True)
+    chosen = body.get("locale", "") if isinstance(body, dict) else ""
+    if chosen is not None and chosen not in locales():
+        message = f"locale must be one of {', '.join(locales())}, or null"
+        return ChorusError(BAD_REQUEST, message).ack(), 400
+    room_languages().set(room, chosen)
+    return {"ok": True, "room": room, "locale": chosen}
