@@ -12,7 +12,11 @@ import { SyncRoom } from "./chorus.js";
 import { Channel, announcer, el, explain, reducedMotion } from "./audience.js";
 import { KIND_NAMES, renderResults } from "./poll-view.js";
 import { newcomers, renderQuestions, summary } from "./qa-view.js";
+import { countdown, renderLeaderboard, secondsLeft, syncClock } from "./quiz-view.js";
+import { DeckPanel } from "./deck-panel.js";
+import { bindClicker } from "./clicker.js";
 import { serverText, t } from "./i18n.js";
+import { followRoomLanguage } from "./room-language.js";
 
 const stage = document.getElementById("present");
 const room = stage.dataset.room;
@@ -25,7 +29,9 @@ const pollChannel = new Channel("/poll", room, { token });
 const qaChannel = new Channel("/qa", room, { token });
 const pulseChannel = new Channel("/pulse", room, presenter ? { token } : { join: { screen: true } });
 const sync = new SyncRoom(room);
+const deck = presenter ? new DeckPanel(room, token, () => nextQuestion()) : null;
 window.chorusScreen = { poll: pollChannel, qa: qaChannel, pulse: pulseChannel, sync }; // tests
+if (!presenter) followRoomLanguage(pulseChannel); // the display speaks the room's language
 
 for (const channel of [pollChannel, qaChannel, pulseChannel]) {
   channel.addEventListener("refused", (e) => {
@@ -136,7 +142,10 @@ function setPoll(view) {
   const samePoll = !!(before && view.poll && before.id === view.poll.id);
   current = view.poll;
   results = view.results;
+  syncClock(view);
   drawPoll();
+  drawQuiz(view);
+  if (deck && view.deck) deck.setStatus(view.deck);
   const box = $("poll-results");
   if (view.poll && !samePoll && pollSeen) {
     say(t("New poll: {question}", { question: view.poll.question }));
@@ -160,10 +169,12 @@ function drawPoll() {
   state.hidden = !p;
   const visibility = $("poll-visibility");
   visibility.hidden = !p || !presenter;
-  $("poll").dataset.state = p ? (p.open ? "open" : "closed") : "none";
+  // A quiz question takes answers until the server's closes_at, whatever `open` still says.
+  const open = !!p && p.open && !(p.kind === "quiz" && secondsLeft(p) <= 0);
+  $("poll").dataset.state = p ? (open ? "open" : "closed") : "none";
   if (p) {
-    state.textContent = p.open ? t("Open") : t("Closed");
-    state.className = `pill ${p.open ? "pill-open" : "pill-closed"}`;
+    state.textContent = open ? t("Open") : t("Closed");
+    state.className = `pill ${open ? "pill-open" : "pill-closed"}`;
     visibility.textContent = p.revealed ? t("Shown to audience") : t("Hidden from audience");
     visibility.className = `pill ${p.revealed ? "pill-open" : "pill-hidden"}`;
   }
@@ -174,6 +185,31 @@ function drawPoll() {
   else if (p && !results) text = t("Results appear here when the presenter reveals them.");
   $("poll-note").textContent = text;
   if (presenter) drawPollActions(p);
+}
+
+// The quiz's countdown and leaderboard, and the open answers waiting for the presenter.
+function drawQuiz(view) {
+  countdown($("countdown"), current?.kind === "quiz" ? current : null, () => drawPoll());
+  $("leaderboard-box").hidden = !view.leaderboard;
+  if (view.leaderboard) renderLeaderboard($("leaderboard"), view.leaderboard);
+  $("leaderboard-title").textContent = view.finale ? t("Final leaderboard") : t("Leaderboard");
+  if (!presenter) return;
+  const waiting = current?.kind === "text" && results?.waiting ? results.waiting : [];
+  $("moderation").hidden = waiting.length === 0;
+  $("waiting").replaceChildren(...waiting.map((answer) => {
+    const buttons = [[t("Show"), true], [t("Reject"), false]].map(([label, shown]) => {
+      const button = el("button", { cls: "secondary small", text: label,
+                                    attrs: { type: "button",
+                                             "aria-label": `${label}: ${answer.text}` } });
+      button.addEventListener("click", async () => {
+        const ack = await pollChannel.send("moderate", { poll: current.id, id: answer.id, shown });
+        if (!ack.ok) note("poll-note", explain(ack));
+      });
+      return button;
+    });
+    return el("li", { attrs: { "data-id": answer.id } }, el("span", { text: answer.text }),
+      el("span", { cls: "q-buttons" }, ...buttons));
+  }));
 }
 
 // The new-poll form folds away while a poll runs, so the results have the screen; it unfolds
@@ -211,7 +247,9 @@ if (presenter) {
   });
   const optionsField = $("poll-options-field");
   const kindOf = () => form.elements.kind.value;
-  const showOptions = () => { optionsField.hidden = kindOf() !== "choice"; };
+  const showOptions = () => {
+    optionsField.hidden = !["choice", "ranking"].includes(kindOf());
+  };
   for (const radio of form.elements.kind) radio.addEventListener("change", showOptions);
   showOptions();
 
@@ -220,7 +258,7 @@ if (presenter) {
     const kind = kindOf();
     const payload = { kind, question: $("poll-text").value.trim(),
                       hidden: $("poll-hidden").checked };
-    if (kind === "choice") {
+    if (kind === "choice" || kind === "ranking") {
       payload.options = $("poll-options").value.split("\n").map((o) => o.trim()).filter(Boolean);
       if (payload.options.length < 2 || payload.options.length > 8) {
         note("poll-form-note", t("A multiple-choice poll needs 2 to 8 options, one per line."));
@@ -244,18 +282,37 @@ if (presenter) {
     }
   });
 
-  $("poll-reveal").addEventListener("click", async () => {
-    if (!current) return;
-    const ack = await pollChannel.send("reveal", { poll: current.id, revealed: !current.revealed });
-    if (ack.ok) applyPoll(ack.poll);
-    else note("poll-note", explain(ack));
-  });
-  $("poll-close").addEventListener("click", async () => {
-    if (!current) return;
-    const ack = await pollChannel.send("close", { poll: current.id });
-    if (ack.ok) applyPoll(ack.poll);
-    else note("poll-note", explain(ack));
-  });
+  $("poll-reveal").addEventListener("click", revealPoll);
+  $("poll-close").addEventListener("click", closePoll);
+  bindClicker({ next: nextQuestion, reveal: revealPoll, close: closePoll });
+}
+
+async function revealPoll() {
+  if (!current) return;
+  const ack = await pollChannel.send("reveal", { poll: current.id, revealed: !current.revealed });
+  if (ack.ok) applyPoll(ack.poll);
+  else note("poll-note", explain(ack));
+}
+
+async function closePoll() {
+  if (!current || !current.open) return;
+  const ack = await pollChannel.send("close", { poll: current.id });
+  if (ack.ok) applyPoll(ack.poll);
+  else note("poll-note", explain(ack));
+}
+
+// The deck's next question (the button, or the clicker's PageDown).
+async function nextQuestion() {
+  const ack = await pollChannel.send("next");
+  if (!ack.ok) {
+    note("deck-note", explain(ack));
+    return;
+  }
+  deck.setStatus(ack.deck);
+  if (ack.finished) say(t("The deck is done: the final leaderboard is up."));
+  else if (!current || ack.poll.id > current.id) {
+    setPoll({ poll: ack.poll, results: emptyResults(ack.poll) });
+  }
 }
 
 // A presenter's ack carries the poll without results: keep the results we have.
@@ -268,6 +325,11 @@ function applyPoll(p) {
 
 function emptyResults(p) {
   if (p.kind === "cloud") return { total: 0, words: [] };
+  if (p.kind === "text") return { total: 0, shown: 0, answers: [], waiting: [] };
+  if (p.kind === "ranking") {
+    return { total: 0, ranks: p.options.map(() => null), order: p.options.map((_, i) => i) };
+  }
+  if (p.kind === "quiz") return { total: 0, counts: p.options.map(() => 0), right: 0 };
   const counts = p.options.map(() => 0);
   return p.kind === "scale" ? { total: 0, counts, mean: null } : { total: 0, counts };
 }

@@ -8,7 +8,11 @@
 import { Channel, announcer, el, explain, newId, reducedMotion } from "./audience.js";
 import { KIND_NAMES, renderResults } from "./poll-view.js";
 import { newcomers, renderQuestions, summary } from "./qa-view.js";
+import { buildRanking, buildTextAnswer, showRanking } from "./phone-answers.js";
+import { Player } from "./quiz-phone.js";
+import { secondsLeft } from "./quiz-view.js";
 import { t } from "./i18n.js";
+import { followRoomLanguage } from "./room-language.js";
 
 const root = document.getElementById("audience");
 const room = root.dataset.room;
@@ -19,6 +23,8 @@ const pollChannel = new Channel("/poll", room);
 const qaChannel = new Channel("/qa", room);
 const pulseChannel = new Channel("/pulse", room);
 window.chorusAudience = { poll: pollChannel, qa: qaChannel, pulse: pulseChannel }; // for tests
+followRoomLanguage(pulseChannel, { scope: root,
+                                   tell: (text) => note("pulse-note", text, 15000) });
 
 // Notes under a form: shown for a while, then cleared, so an old message never looks current.
 function note(id, text, ms = 6000) {
@@ -40,6 +46,7 @@ const poll = {
 };
 
 let pollSeen = false; // the view found on opening the page is not news; later changes are
+const player = new Player(pollChannel, say, () => drawPoll());
 
 function setPoll(view, mine) {
   const before = poll.current;
@@ -51,6 +58,7 @@ function setPoll(view, mine) {
   else if (!samePoll) poll.mine = null;
   if (!samePoll) poll.wanted = null;
   drawPoll();
+  player.update(view, poll.mine);
   if (!pollSeen) {
     pollSeen = true;
   } else if (view.poll && !samePoll) {
@@ -65,7 +73,11 @@ function setPoll(view, mine) {
 
 // Results in one sentence, for the screen reader.
 function spoken(p, r) {
-  if (p.kind === "choice") return p.options.map((o, i) => `${o}: ${r.counts[i]}`).join(", ");
+  if (p.kind === "choice" || p.kind === "quiz") {
+    return p.options.map((o, i) => `${o}: ${r.counts[i]}`).join(", ");
+  }
+  if (p.kind === "ranking") return r.order.map((i) => p.options[i]).join(", ");
+  if (p.kind === "text") return r.answers.slice(0, 5).map((a) => a.text).join(", ");
   if (p.kind === "scale") {
     const mean = r.mean ?? t("none yet");
     return t("mean {mean}, {count} answers", { mean, count: r.total });
@@ -80,9 +92,11 @@ function drawPoll() {
   if (!p) return;
   $("poll-kind").textContent = KIND_NAMES[p.kind] || t("Poll");
   const state = $("poll-state");
-  state.textContent = p.open ? t("Open") : t("Closed");
-  state.className = `pill ${p.open ? "pill-open" : "pill-closed"}`;
-  section.dataset.state = p.open ? "open" : "closed";
+  // A quiz question takes answers until the server's closes_at, whatever `open` still says.
+  const open = p.open && !(p.kind === "quiz" && secondsLeft(p) <= 0);
+  state.textContent = open ? t("Open") : t("Closed");
+  state.className = `pill ${open ? "pill-open" : "pill-closed"}`;
+  section.dataset.state = open ? "open" : "closed";
   $("poll-question").textContent = p.question;
 
   const answerBox = $("poll-answer");
@@ -94,7 +108,12 @@ function drawPoll() {
   if (poll.results) renderResults(resultsBox, p, poll.results, { mine: poll.mine });
 
   let text = "";
-  if (!p.open) text = t("This poll is closed.");
+  if (p.kind === "quiz" && p.open && secondsLeft(p) <= 0) text = t("Time is up.");
+  else if (p.kind === "quiz" && !p.open) text = p.revealed ? "" : t("Time is up.");
+  else if (!p.open) text = t("This poll is closed.");
+  else if (p.kind === "quiz" && poll.mine !== null) {
+    text = t("Your answer is in. The right one shows when the presenter reveals it.");
+  } else if (p.kind === "text") text = "";
   else if (poll.mine !== null && !poll.results) {
     text = t("Thanks! Results appear when the presenter shows them.");
   }
@@ -103,9 +122,17 @@ function drawPoll() {
 
 function buildAnswer(box, p) {
   box.dataset.poll = String(p.id);
-  if (p.kind === "choice") {
+  if (p.kind === "choice" || p.kind === "quiz") {
     box.replaceChildren(el("div", { cls: "options" }, ...p.options.map((option, i) =>
       choiceButton(i, option, option))));
+  } else if (p.kind === "ranking") {
+    buildRanking(box, p, (order) => answer(order));
+  } else if (p.kind === "text") {
+    buildTextAnswer(box, async (text) => {
+      const ack = await pollChannel.send("answer", { poll: p.id, answer: text });
+      if (!ack.ok) note("poll-note", explain(ack, t("an answer")));
+      return ack;
+    });
   } else if (p.kind === "scale") {
     box.replaceChildren(
       el("div", { cls: "scale" }, ...[1, 2, 3, 4, 5].map((v) =>
@@ -141,18 +168,27 @@ function choiceButton(value, text, label) {
 
 function updateAnswer(box, p) {
   const shown = poll.wanted ?? poll.sending; // what was tapped last wins on screen
+  // A quiz answer is final, and the buttons rest once the server's time is up.
+  const locked = p.kind === "quiz" && (poll.mine !== null || secondsLeft(p) <= 0);
   for (const button of box.querySelectorAll("button.option")) {
     const value = button.dataset.answer;
-    button.disabled = !p.open;
+    button.disabled = !p.open || locked;
     button.setAttribute("aria-pressed", String(poll.mine === value));
     button.classList.toggle("sending", shown !== null && String(shown.answer) === value &&
                                        poll.mine !== value);
   }
-  const form = box.querySelector(".cloud-form");
+  if (p.kind === "ranking") {
+    showRanking(box, poll.mine);
+    box.querySelector(".rank-send").disabled = !p.open;
+    box.querySelector(".mine-word").textContent = poll.mine ? t("Your order is in.") : "";
+  }
+  const form = box.querySelector(".cloud-form") || box.querySelector(".text-form");
   if (form) {
     for (const control of form.elements) control.disabled = !p.open;
     const mine = box.querySelector(".mine-word");
-    mine.textContent = poll.mine ? t("Your answer: {answer}", { answer: poll.mine }) : "";
+    if (p.kind === "cloud") {
+      mine.textContent = poll.mine ? t("Your answer: {answer}", { answer: poll.mine }) : "";
+    }
   }
 }
 

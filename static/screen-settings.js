@@ -3,8 +3,8 @@
 //
 // The theme follows the system's prefers-color-scheme until the toggle is pressed; the choice
 // is then kept in this browser's localStorage and set as <html data-theme>, which style.css
-// reads. The room's language is stored on the server (PUT /api/rooms/<room>/language), so
-// every phone gets it from its next page load.
+// reads. The room's language is stored on the server (PUT /api/rooms/<room>/language): pages
+// load in it, and open ones follow it at once (static/room-language.js).
 
 import { serverText, t } from "./i18n.js";
 
@@ -60,9 +60,9 @@ select?.addEventListener("change", async () => {
   }
   if (reply?.ok) {
     languageNote.textContent = locale
-      ? t("Phones show {language} from their next page load.",
+      ? t("The room's pages now show {language}.",
           { language: select.selectedOptions[0].textContent })
-      : t("Each phone shows its own language from its next page load.");
+      : t("Each phone now shows its own language again.");
   } else {
     const reason = reply ? serverText(reply.error?.message, t("refused by the server"))
       : t("no answer from the server");

@@ -45,7 +45,8 @@ class Polls:
     def open(self, room: str, spec: dict) -> dict:
         """Open a new poll from ``spec`` (a deck item's fields: kind, question, options,
         correct, seconds, hidden), closing the current one; returns it."""
-        item = parse_item({k: v for k, v in spec.items() if k != "room"}, "")
+        # A field sent as null is a field left out (a scale poll with "options": null).
+        item = parse_item({k: v for k, v in spec.items() if k != "room" and v is not None}, "")
         kind, question = item["kind"], item["question"]
         options = item.get("options") or ([str(n) for n in range(1, 6)] if kind == "scale"
                                           else [])

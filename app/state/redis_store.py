@@ -57,6 +57,7 @@ class RedisStore(Store):
         self._redis = redis_client(url)
         self._write = self._redis.register_script((LUA / "write.lua").read_text())
         self._read = self._redis.register_script((LUA / "read.lua").read_text())
+        self._admit = self._redis.register_script((LUA / "admit.lua").read_text())
         self._touch = self._redis.register_script((LUA / "touch.lua").read_text())
         self._remove = self._redis.register_script((LUA / "remove.lua").read_text())
         self._confirm = is_sentinel_url(url)  # replicas confirm each write (WAIT)
@@ -91,15 +92,21 @@ class RedisStore(Store):
 
     def apply(self, write: Write) -> Applied:
         room = write.room
-        keys = [f"{PREFIX}:epoch", f"{PREFIX}:rooms", *self._room_keys(room)[:5],
-                f"{PREFIX}:op:{write.client}:{write.op or ''}"]
+        keys = [self._epoch_key(room), f"{PREFIX}:{{{room}}}:op:{write.client}:{write.op or ''}",
+                *self._room_keys(room)[:5]]
         by = write.by
-        args = [self._new_epoch(), room, write.kind, write.key, write.value_json or "",
+        args = ["", room, write.kind, write.key, write.value_json or "",
                 "" if write.expect is None else write.expect, json.dumps(by),
                 "1" if isinstance(by, int) else "0", "1" if write.op else "0",
-                int(self.limits.op_ttl), self.limits.max_keys, self.limits.max_rooms,
+                int(self.limits.op_ttl), self.limits.max_keys, "0",
                 MAX_TOMBSTONES, MAX_SAFE_TOTAL, self._deadline()]
         result = self._confirmed_write(keys, args)
+        if result[0] == b"need":  # a room's first write: its epoch and a place in the store
+            args[0] = self.epoch
+            if not self._call(self._admit, [f"{PREFIX}:rooms"], [room, self.limits.max_rooms]):
+                raise too_large(f"the store holds at most {self.limits.max_rooms} rooms")
+            args[11], args[14] = "1", self._deadline()
+            result = self._confirmed_write(keys, args)
         status = result[0].decode()
         if status == "err":
             raise ChorusError(result[1].decode(), result[2].decode())
@@ -127,7 +134,7 @@ class RedisStore(Store):
         except redis.RedisError as exc:
             self._forget_server()
             raise unavailable(f"Redis is unavailable: {exc}") from None
-        if result[0] != b"err" and int(confirmed) < wanted:
+        if result[0] not in (b"err", b"need") and int(confirmed) < wanted:
             self._online = None  # count again: a replica may have gone
             raise unavailable(f"the write reached {int(confirmed)} of {wanted} replicas in "
                               "time; retry it with the same op")
@@ -171,17 +178,19 @@ class RedisStore(Store):
         names = list(dict.fromkeys(rooms))
         if not names:
             return
+        if create:  # a place in the store first, as a first write takes one
+            for room in names:
+                if not self._call(self._admit, [f"{PREFIX}:rooms"],
+                                  [room, self.limits.max_rooms]):
+                    raise too_large(f"the store holds at most {self.limits.max_rooms} rooms")
         try:
             pipe = self._redis.pipeline(transaction=False)
             for room in names:
-                self._touch(keys=[f"{PREFIX}:rooms", self._room_keys(room)[0]],
-                            args=[room, "1" if create else "0", self.limits.max_rooms],
+                self._touch(keys=[self._room_keys(room)[0]], args=["1" if create else "0"],
                             client=pipe)
-            marked = pipe.execute()
+            pipe.execute()
         except redis.RedisError as exc:
             raise unavailable(f"Redis is unavailable: {exc}") from None
-        if -1 in marked:
-            raise too_large(f"the store holds at most {self.limits.max_rooms} rooms")
 
     def activity(self) -> dict[str, float]:
         """Rooms from before rooms expired have no activity yet: marked active now."""
@@ -202,10 +211,19 @@ class RedisStore(Store):
         return {room: float(at) for room, at in found.items()}
 
     def remove(self, room: str, idle_since: float | None = None) -> bool:
-        """``idle_since`` is in Redis's clock: on one box, or with NTP, time.time() is it."""
-        keys = [f"{PREFIX}:rooms", *self._room_keys(room)[:5]]
+        """``idle_since`` is in Redis's clock: on one box, or with NTP, time.time() is it.
+
+        Out of the rooms set first, then the room's keys if still idle, then back into the set
+        if they stay: a write between the two steps finds its room and marks it active, so the
+        removal refuses, and no room ever exists uncounted."""
+        rooms = f"{PREFIX}:rooms"
         since = "" if idle_since is None else repr(float(idle_since))
-        return bool(self._call(self._remove, keys, [room, since]))
+        self._command(self._redis.srem, rooms, room)
+        removed = self._call(self._remove, [*self._room_keys(room), self._epoch_key(room)],
+                             [since])
+        if not removed and self._command(self._redis.exists, self._room_keys(room)[0]):
+            self._command(self._redis.sadd, rooms, room)
+        return bool(removed)
 
     def check(self) -> None:
         try:
@@ -219,9 +237,12 @@ class RedisStore(Store):
 
     def _read_room(self, room: str, since: int | None, epoch: str | None,
                    force: bool) -> tuple[str, int, str, list[tuple[str, Entry]]]:
-        result = self._call(self._read, self._read_keys(room),
-                            [self._new_epoch(), -1 if since is None else since, epoch or "",
-                             self.limits.log_size, "1" if force else "0"])
+        args = ["", -1 if since is None else since, epoch or "", self.limits.log_size,
+                "1" if force else "0"]
+        result = self._call(self._read, self._read_keys(room), args)
+        if result[0] == b"need":  # a room never read or written: it takes the store's epoch
+            args[0] = self.epoch
+            result = self._call(self._read, self._read_keys(room), args)
         entries = []
         for i in range(3, len(result), 5):
             key, text, version, rversion, deleted = result[i:i + 5]
@@ -236,11 +257,24 @@ class RedisStore(Store):
         return [f"{base}:meta", f"{base}:val", f"{base}:ver", f"{base}:log", f"{base}:dead"]
 
     def _read_keys(self, room: str) -> list[str]:
-        return [f"{PREFIX}:epoch", *self._room_keys(room)]
+        return [self._epoch_key(room), *self._room_keys(room)]
+
+    @staticmethod
+    def _epoch_key(room: str) -> str:
+        """The room's epoch: set from the store's (``chorus:epoch``) when the room is first
+        read or written, and lost with the room's history, whatever takes it."""
+        return f"{PREFIX}:{{{room}}}:epoch"
 
     @staticmethod
     def _new_epoch() -> str:
         return secrets.token_urlsafe(9)
+
+    def _command(self, command, *args):
+        try:
+            return command(*args)
+        except redis.RedisError as exc:
+            self._forget_server()
+            raise unavailable(f"Redis is unavailable: {exc}") from None
 
     def _call(self, script, keys: list, args: list) -> list:
         try:

@@ -16,10 +16,11 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from babel.support import Translations
-from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, g, request, url_for
 from flask_babel import get_locale
 
 from app.audience.languages import RoomLanguages
+from app.extensions import socketio
 from app.state.errors import BAD_REQUEST, FORBIDDEN, ChorusError
 from app.sync.payloads import is_room_name
 from app.web.context import services
@@ -52,16 +53,21 @@ def room_languages() -> RoomLanguages:
 
 
 def select_locale() -> str:
-    """Flask-Babel's locale selector: switch, cookie, room, Accept-Language, English."""
+    """Flask-Babel's locale selector: switch, cookie, room, Accept-Language, English. Where the
+    choice came from is kept in ``g.locale_source`` for the page (``<html data-locale-source>``):
+    only a page that did not choose for itself follows the room's language live."""
     offered = locales()
     for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if asked in offered:
+            g.locale_source = "switch"
             return asked
     room = (request.view_args or {}).get("room")
-    if room:
+    if room and is_room_name(room):
         chosen = room_languages().get(room)
         if chosen:
+            g.locale_source = "room"
             return chosen
+    g.locale_source = "browser"
     return request.accept_languages.best_match(offered) or DEFAULT_LOCALE
 
 
@@ -82,7 +88,8 @@ def locale_context() -> dict:
     each named in its own language."""
     room = (request.view_args or {}).get("room")
     names = {code: Locale.parse(code).get_display_name(code).capitalize() for code in locales()}
-    return {"page_locale": str(get_locale() or DEFAULT_LOCALE),
+    page_locale = str(get_locale() or DEFAULT_LOCALE)  # runs select_locale once per request
+    return {"page_locale": page_locale, "locale_source": g.get("locale_source", "browser"),
             "language_links": [(code, names[code], switch_url(code)) for code in locales()],
             "language_names": names,
             "room_language": room_languages().get(room) if room and is_room_name(room) else None}
@@ -122,8 +129,9 @@ def _messages(locale: str) -> dict[str, str]:
 
 @bp.put("/api/rooms/<room>/language")
 def set_room_language(room: str):
-    """The presenter chooses the language of the room's phones (token), or ``null`` to let
-    each phone follow its browser. Phones use it from their next page load."""
+    """The presenter chooses the language of the room's pages (token), or ``null`` to let each
+    phone follow its browser. Pages load in it from then on; the open ones hear a ``language``
+    event on /pulse (through the message queue, on every instance) and reload when they can."""
     if not is_room_name(room):
         abort(404)
     if not services().audience.presenters.verify(room, presented_token()):
@@ -134,4 +142,5 @@ def set_room_language(room: str):
         message = f"locale must be one of {', '.join(locales())}, or null"
         return ChorusError(BAD_REQUEST, message).ack(), 400
     room_languages().set(room, chosen)
+    socketio.emit("language", {"room": room, "locale": chosen}, to=room, namespace="/pulse")
     return {"ok": True, "room": room, "locale": chosen}

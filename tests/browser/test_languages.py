@@ -2,7 +2,8 @@
 room's language set by the presenter work, and the page scripts translate too.
 
 The walk: every text node of the page and every text a screen reader or a form shows
-(aria-label, placeholder, alt, title) is compared with the catalogue. Each must be a German
+(aria-label, placeholder, alt, title, and data-you, which style.css shows after one's own
+answer) is compared with the catalogue. Each must be a German
 message of app/translations/de (its placeholders matching anything), text the room's people
 wrote, or text that is the same in every language (numbers, emoji, names). Anything else, an
 English message or a string that never went through the catalogue, fails the test by name.
@@ -43,8 +44,9 @@ WALK = """() => {
     const text = node.textContent.replace(/\\s+/g, " ").trim();
     if (text) texts.push({ text, where: parent.id || parent.className || parent.tagName });
   }
-  for (const el of document.querySelectorAll("[aria-label], [placeholder], [alt], [title]")) {
-    for (const name of ["aria-label", "placeholder", "alt", "title"]) {
+  const named = "[aria-label], [placeholder], [alt], [title], [data-you]";
+  for (const el of document.querySelectorAll(named)) {
+    for (const name of ["aria-label", "placeholder", "alt", "title", "data-you"]) {
       const text = (el.getAttribute(name) || "").replace(/\\s+/g, " ").trim();
       if (text) texts.push({ text, where: `${el.id || el.tagName}[${name}]` });
     }
@@ -109,6 +111,8 @@ def test_phone_in_german_shows_no_english(server, staged, new_page, german):
         "Danke! Ihre Stimme zählt eine Minute lang; tippen Sie jederzeit erneut.")
     bad = not_german(phone.evaluate(WALK), german, set(staged.user_texts))
     assert not bad, bad
+    phone.evaluate("window.scrollTo(0, 0)")
+    phone.screenshot(path=str(ROOT / "docs" / "screenshots" / "phone-german.png"))
 
 
 def test_every_kind_of_poll_and_the_screens_in_german(server, new_page, german):
@@ -157,26 +161,41 @@ def test_presenter_sets_the_room_language_for_every_phone(server, new_page):
     screen.goto(staged.presenter_url(server.url))
     live(screen, "chorusScreen")
     phones = [new_page(**PHONE, locale="en-US"), new_page(**PHONE, locale="fr-FR")]
-    for phone in phones:
-        phone.goto(f"{server.url}/r/{staged.room}")
-        expect(phone.locator("html")).to_have_attribute("lang", "en")
+    typing = new_page(**PHONE, locale="en-US")
+    chose = new_page(**PHONE, locale="en-US")
+    display = new_page(**SCREEN, locale="en-US")
+    for page, path in ((phones[0], ""), (phones[1], ""), (typing, ""), (chose, "?lang=en")):
+        page.goto(f"{server.url}/r/{staged.room}{path}")
+        live(page, "chorusAudience")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+    display.goto(f"{server.url}/display/{staged.room}")
+    live(display, "chorusScreen")
+    typing.locator("#ask-text").fill("Halb getippt")
+
     screen.locator("#room-language").select_option("de")
     expect(screen.locator("#room-language-note")).to_have_text(
-        "Phones show Deutsch from their next page load.")
-    expect(screen.locator("html")).to_have_attribute("lang", "en")  # the screen keeps its own
-    for phone in phones:
-        phone.reload()
-        expect(phone.locator("html")).to_have_attribute("lang", "de")
-        live(phone, "chorusAudience")
-        expect(phone.locator("#poll-results .total")).to_have_text("2 Antworten")
+        "The room's pages now show Deutsch.")
+    # The open pages follow at once, each reloading in German, without anyone touching them.
+    for page in (*phones, display):
+        expect(page.locator("html")).to_have_attribute("lang", "de")
+        live(page, "chorusScreen" if page is display else "chorusAudience")
+        expect(page.locator("#poll-results .total")).to_have_text("2 Antworten")
+    # Someone typing keeps the text (and is told); a browser that chose English keeps it.
+    expect(typing.locator("#pulse-note")).to_contain_text("changed the room's language")
+    expect(typing.locator("#ask-text")).to_have_value("Halb getippt")
+    expect(typing.locator("html")).to_have_attribute("lang", "en")
+    expect(chose.locator("html")).to_have_attribute("lang", "en")
+    typing.reload()
+    expect(typing.locator("html")).to_have_attribute("lang", "de")  # the next load
+
     screen.reload()  # the room's screens speak its language too, for the hall to read
     expect(screen.locator("html")).to_have_attribute("lang", "de")
     expect(screen.locator("#room-language")).to_have_value("de")  # the setting is kept
     screen.locator("#room-language").select_option("")
     expect(screen.locator("#room-language-note")).to_have_text(
-        "Jedes Handy zeigt ab dem nächsten Laden der Seite seine eigene Sprache.")
-    phones[0].reload()
-    expect(phones[0].locator("html")).to_have_attribute("lang", "en")
+        "Jedes Handy zeigt jetzt wieder seine eigene Sprache.")
+    expect(phones[0].locator("html")).to_have_attribute("lang", "en")  # its browser's, live
+    expect(phones[1].locator("html")).to_have_attribute("lang", "en")  # no French: English
 
 
 def test_refusals_from_the_server_in_german(server, staged, new_page):

@@ -147,6 +147,10 @@ def test_the_presenter_token_stays_out_of_every_url(server, new_page):
     with_cookie = [r["url"] for r in sent if token in r.get("cookie", "")]
     assert with_cookie and all(url.startswith(f"{server.url}/present/{room}")
                                for url in with_cookie), with_cookie
+    hrefs = screen.evaluate("[...document.querySelectorAll('[href], [src]')]"
+                            ".map((e) => e.href || e.src)")
+    # No download or switch link holds it; only the second device's link does, in its fragment.
+    assert hrefs and not [url for url in hrefs if token in url.split("#")[0]]
     # A presenter page sends no Referer at all: its own requests do not name the room's page.
     assert not [r for r in sent if "/present/" in r.get("referer", "")]
     assert [r for r in sent if "/socket.io/" in r["url"] and "referer" not in r]

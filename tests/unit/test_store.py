@@ -1,7 +1,8 @@
 """The store rules of the contract, one suite run against the memory, SQLite and Redis backends.
 
 The Redis backend runs against a real redis-server started once for the module and emptied
-before each test.
+before each test, in cluster mode (one node holding every slot): a script whose keys do not
+share a slot fails here as on Redis Cluster.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class FakeClock:
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    server = RedisServer(tmp_path_factory.mktemp("redis")).as_cluster_node()
     yield server
     server.stop()
 
@@ -392,9 +393,9 @@ def test_ops_are_forgotten_after_op_ttl(make_store, backend):
     if backend == "redis":  # Redis expires ops itself, in its own clock: check the TTL it got
         store = make_store(Limits(op_ttl=100.0))
         assert incr(store, op="a").ack["value"] == 1
-        ttl = store._redis.ttl("chorus:op:c1:a")
+        ttl = store._redis.ttl("chorus:{r}:op:c1:a")  # in the room's hash slot
         assert 95 <= ttl <= 100
-        store._redis.delete("chorus:op:c1:a")  # as if expired
+        store._redis.delete("chorus:{r}:op:c1:a")  # as if expired
         assert incr(store, op="a") == Applied({"ok": True, "value": 2, "version": 2}, 2)
         return
     clock = FakeClock()
@@ -582,3 +583,35 @@ def test_redis_that_lost_its_data_is_a_new_epoch(redis_server):
         assert store.changes_after("r", 0).epoch == after["epoch"]
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Room lifetimes (app/audience/expiry.py): activity, touch, removal; on Redis in cluster mode,
+# so every script keeps to one hash slot.
+
+def test_writes_and_touches_mark_rooms_active_and_idle_rooms_are_removed(make_store):
+    store = make_store(Limits(max_rooms=3))
+    store.apply(parse_write("set", {"room": "a", "key": "k", "value": 1}, "c1"))
+    store.touch(["claimed"], create=True)  # a room claimed on the landing page, no values yet
+    store.touch(["nowhere"])  # not held: left alone
+    active = store.activity()
+    assert set(active) == {"a", "claimed"}
+    assert all(at > 1e9 for at in active.values())  # seconds since 1970
+    assert store.join_state("claimed")["version"] == 0
+    assert store.remove("a", idle_since=active["a"] - 1) is False  # active after the cutoff
+    assert store.remove("a", idle_since=active["a"] + 1) is True
+    assert store.join_state("a")["version"] == 0 and "a" not in store.activity()
+    assert store.remove("a") is False  # gone already
+    # Its place under max_rooms is free again; the claimed room holds one too.
+    store.apply(parse_write("set", {"room": "b", "key": "k", "value": 2}, "c1"))
+    store.apply(parse_write("set", {"room": "c", "key": "k", "value": 3}, "c1"))
+    with pytest.raises(ChorusError) as full:
+        store.touch(["d"], create=True)
+    assert full.value.code == "too_large"
+    assert store.remove("claimed") is True  # removed whatever its activity
+    store.touch(["d"], create=True)
+    assert set(store.activity()) == {"b", "c", "d"}
+    # A removed room written again starts afresh.
+    store.remove("b")
+    again = store.apply(parse_write("set", {"room": "b", "key": "k", "value": 9}, "c1"))
+    assert again.version == 1
