@@ -100,7 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["chorus"] = Services(store=store, hashes=hashes, rooms=rooms,
                                         audience=audience)
     app.extensions["chorus.drain"] = _drain(rooms, gate)  # on SIGTERM (gunicorn.conf.py)
-    _watch(metrics, rooms, manager, traffic)
+    _watch(metrics, rooms, manager, traffic, store, app.config["WORKER_CONNECTIONS"])
     _init_languages(app)
     _register_blueprints(app)
 
@@ -243,7 +243,7 @@ def _drain(rooms: Rooms, gate: ConnectionGate):
 
 def _timed(store: Store, metrics: Metrics) -> Store:
     """The store as the layers above use it: every call timed into /metrics."""
-    return TimedStore(store, metrics.store_seconds)
+    return TimedStore(store, metrics.store_seconds, metrics.store_errors)
 
 
 def _settle_secret_key(app: Flask, hashes: Hashes) -> None:
@@ -314,12 +314,20 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
 
 
 def _watch(metrics: Metrics, rooms: Rooms, manager: ChorusRedisManager | None,
-           traffic: Traffic) -> None:
+           traffic: Traffic, store: Store, max_connections: int) -> None:
     """The gauges /metrics reads when scraped."""
+    def store_up() -> bool:
+        try:
+            store.check()
+        except ChorusError:
+            return False
+        return True
+
     metrics.watch(clients=lambda: clients_by_transport(socketio.server.eio),
                   rooms=rooms.broadcaster.following,
                   queue=lambda: manager.connected_to_queue if manager is not None else None,
-                  draining=lambda: traffic.draining, streams=rooms.streams.count)
+                  draining=lambda: traffic.draining, streams=rooms.streams.count,
+                  store_up=store_up, max_connections=max_connections)
 
 
 def _init_languages(app: Flask) -> None:

@@ -1,14 +1,16 @@
 """Turn nginx/chorus.conf or nginx/chorus-cluster.conf into a runnable nginx.conf in a folder.
 
 For `make run-nginx`, `make run-cluster` and the tests: the same files an operator installs,
-with only their addresses rewritten (listen port, gunicorn addresses, static folder), wrapped in
-the few top-level lines a private Nginx needs (pid, logs and temp files under the folder).
-Standard library only: it runs before, and apart from, the app.
+with only their addresses rewritten (listen port, gunicorn addresses, static folder, the path
+of the shared locations, certificate files), wrapped in the few top-level lines a private Nginx
+needs (pid, logs and temp files under the folder). Standard library only: it runs before, and
+apart from, the app.
 
     python3 nginx/render.py --prefix /tmp/x --listen 8080 --app 127.0.0.1:5000
     python3 nginx/render.py --prefix /tmp/x --listen 8080 --app 127.0.0.1:5001 --app ...:5002
     python3 nginx/render.py ... --strip-upgrade   # a proxy that blocks WebSockets
     python3 nginx/render.py ... --workers 8       # tens of thousands of clients (bench/)
+    python3 nginx/render.py ... --tls 8443 --cert c.pem --key k.pem   # nginx/chorus-tls.conf too
 
 With ``--workers N`` Nginx runs N worker processes, each allowed the process's open-file limit
 (``worker_rlimit_nofile``) and as many connections as that holds, and listens with
@@ -67,14 +69,39 @@ def _replace(text: str, old: str, new: str, count: int | None = None) -> str:
     return text.replace(old, new)
 
 
+LOCATIONS = "/etc/nginx/snippets/chorus-locations.conf"
+
+
 def render_site(cluster: bool, listen: int, apps: list[str], static: Path,
-                strip_upgrade: bool = False, reuseport: bool = False) -> str:
-    """The site part of the config, with its addresses rewritten."""
+                strip_upgrade: bool = False, reuseport: bool = False, prefix: Path | None = None,
+                tls: tuple[int, Path, Path] | None = None) -> str:
+    """The site part of the config, with its addresses rewritten; the single-box site's shared
+    locations are written to ``prefix`` (chorus-locations.conf) and included from there."""
     source = HERE / ("chorus-cluster.conf" if cluster else "chorus.conf")
     text = source.read_text()
     spread = " reuseport backlog=4096" if reuseport else ""
     text = _replace(text, "listen 80;", f"listen 127.0.0.1:{listen}{spread};", 1)
-    text = _replace(text, "/srv/chorus/static/", f"{static}/")
+    if not cluster:
+        if prefix is None:
+            raise SystemExit("render.py: chorus.conf needs a prefix for its locations")
+        locations = _replace((HERE / "chorus-locations.conf").read_text(),
+                             "/srv/chorus/static/", f"{static}/")
+        if strip_upgrade:
+            locations = _strip_upgrade(locations)
+        (prefix / "chorus-locations.conf").write_text(locations)
+        if tls is not None:
+            port, cert, key = tls
+            site = (HERE / "chorus-tls.conf").read_text()
+            site = _replace(site, "listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;",
+                            1)
+            site = _replace(site, "/etc/letsencrypt/live/chorus.example.org/fullchain.pem",
+                            str(cert), 1)
+            site = _replace(site, "/etc/letsencrypt/live/chorus.example.org/privkey.pem",
+                            str(key), 1)
+            text += "\n" + site
+        text = _replace(text, LOCATIONS, str(prefix / "chorus-locations.conf"))
+    else:
+        text = _replace(text, "/srv/chorus/static/", f"{static}/")
     if cluster:
         lines = re.search(r"(    server 127\.0\.0\.1:\d+([^;\n]*);\n)+", text)
         if lines is None:
@@ -87,20 +114,25 @@ def render_site(cluster: bool, listen: int, apps: list[str], static: Path,
     else:
         if len(apps) != 1:
             raise SystemExit("render.py: chorus.conf proxies to exactly one --app")
-        text = _replace(text, "http://127.0.0.1:5000", f"http://{apps[0]}", 3)
-    if strip_upgrade:
-        text = _replace(text, "proxy_set_header Upgrade $http_upgrade;",
-                        'proxy_set_header Upgrade "";')
-        text = _replace(text, "proxy_set_header Connection $connection_upgrade;",
-                        'proxy_set_header Connection "";')
+        text = _replace(text, "server 127.0.0.1:5000;", f"server {apps[0]};", 1)
+    if strip_upgrade and cluster:
+        text = _strip_upgrade(text)
     return text
 
 
+def _strip_upgrade(text: str) -> str:
+    text = _replace(text, "proxy_set_header Upgrade $http_upgrade;", 'proxy_set_header Upgrade "";')
+    return _replace(text, "proxy_set_header Connection $connection_upgrade;",
+                    'proxy_set_header Connection "";')
+
+
 def render(prefix: Path, listen: int, apps: list[str], cluster: bool = False,
-           strip_upgrade: bool = False, static: Path = STATIC, workers: int = 1) -> Path:
+           strip_upgrade: bool = False, static: Path = STATIC, workers: int = 1,
+           tls: tuple[int, Path, Path] | None = None) -> Path:
     """Write ``prefix``/nginx.conf and return its path."""
     prefix.mkdir(parents=True, exist_ok=True)
-    site = render_site(cluster, listen, apps, static, strip_upgrade, reuseport=workers > 1)
+    site = render_site(cluster, listen, apps, static, strip_upgrade, reuseport=workers > 1,
+                       prefix=prefix, tls=tls)
     rlimit, connections = "", 4096
     if workers > 1:
         files = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -130,9 +162,16 @@ def main() -> None:
                         help="drop the Upgrade header, like a proxy that blocks WebSockets")
     parser.add_argument("--workers", type=int, default=1,
                         help="Nginx worker processes (more than 1: each at the open-file limit)")
+    parser.add_argument("--tls", type=int, metavar="PORT",
+                        help="also serve nginx/chorus-tls.conf on PORT (with --cert, --key)")
+    parser.add_argument("--cert", type=Path, help="certificate file (PEM) for --tls")
+    parser.add_argument("--key", type=Path, help="its private key (PEM)")
     args = parser.parse_args()
+    if args.tls and not (args.cert and args.key):
+        parser.error("--tls needs --cert and --key")
+    tls = (args.tls, args.cert, args.key) if args.tls else None
     print(render(args.prefix, args.listen, args.app, args.cluster or len(args.app) > 1,
-                 args.strip_upgrade, workers=args.workers))
+                 args.strip_upgrade, workers=args.workers, tls=tls))
 
 
 if __name__ == "__main__":

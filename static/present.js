@@ -181,10 +181,12 @@ function drawQuiz(view) {
   const waiting = current?.kind === "text" && results?.waiting ? results.waiting : [];
   $("moderation").hidden = waiting.length === 0;
   $("waiting").replaceChildren(...waiting.map((answer) => {
-    const buttons = [[t("Show"), true], [t("Reject"), false]].map(([label, shown]) => {
+    const show = t("Show: {answer}", { answer: answer.text });
+    const reject = t("Reject: {answer}", { answer: answer.text });
+    const choices = [[t("Show"), show, true], [t("Reject"), reject, false]];
+    const buttons = choices.map(([label, named, shown]) => {
       const button = el("button", { cls: "secondary small", text: label,
-                                    attrs: { type: "button",
-                                             "aria-label": `${label}: ${answer.text}` } });
+                                    attrs: { type: "button", "aria-label": named } });
       button.addEventListener("click", async () => {
         const ack = await pollChannel.send("moderate", { poll: current.id, id: answer.id, shown });
         if (!ack.ok) note("poll-note", explain(ack));

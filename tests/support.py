@@ -239,16 +239,35 @@ class Nginx:
     """
 
     def __init__(self, workdir: Path, app_ports: list[int], strip_upgrade: bool = False,
-                 port: int | None = None) -> None:
+                 port: int | None = None, tls: bool = False,
+                 edit: Callable[[str], str] | None = None) -> None:
         self.port = port or free_port()
         self.prefix = workdir / f"nginx-{self.port}"
         self.app_ports = app_ports
         self.strip_upgrade = strip_upgrade
+        # nginx/chorus-tls.conf as well, on its own port, with a self-signed certificate.
+        self.tls_port = free_port() if tls else None
+        self.cert = self.prefix / "cert.pem"
+        self.edit = edit  # a change to the rendered nginx.conf (a test's deliberate breakage)
         self.proc: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def https_url(self) -> str:
+        return f"https://127.0.0.1:{self.tls_port}"
+
+    def _self_signed(self) -> list[str]:
+        """A certificate for 127.0.0.1 (openssl), as certbot's files would be for a host."""
+        self.prefix.mkdir(parents=True, exist_ok=True)
+        key = self.prefix / "key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(self.cert)],
+                       check=True, capture_output=True)
+        return ["--tls", str(self.tls_port), "--cert", str(self.cert), "--key", str(key)]
 
     def start(self, timeout: float = 15.0) -> Nginx:
         if not Path(NGINX).exists():
@@ -259,7 +278,12 @@ class Nginx:
             args += ["--app", f"127.0.0.1:{port}"]
         if self.strip_upgrade:
             args.append("--strip-upgrade")
+        if self.tls_port:
+            args += self._self_signed()
         conf = subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+        if self.edit is not None:
+            path = Path(conf)
+            path.write_text(self.edit(path.read_text()))
         self.proc = subprocess.Popen(
             [NGINX, "-p", str(self.prefix), "-c", conf, "-g", "daemon off;"],
             stdout=subprocess.DEVNULL, stderr=open(self.prefix / "stderr.log", "ab"))
@@ -331,6 +355,27 @@ class RedisServer:
                 raise RuntimeError(f"redis-server exited: {self.dir / 'redis.log'}")
             time.sleep(0.05)
         raise RuntimeError("redis-server did not answer")
+
+    def as_cluster_node(self, timeout: float = 10.0) -> RedisServer:
+        """Start as a Redis Cluster of this one node, holding every slot: a script or command
+        whose keys span slots fails here (CROSSSLOT) as it would on a real cluster, while a
+        plain client reaches every key."""
+        self.args += ["--cluster-enabled", "yes", "--cluster-config-file",
+                      str(self.dir / "nodes.conf")]
+        self.start(timeout)
+        import redis
+
+        node = redis.Redis(port=self.port, socket_timeout=2)
+        try:
+            node.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)
+            deadline = time.monotonic() + timeout
+            while node.cluster("info")["cluster_state"] != "ok":
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the one-node cluster did not reach state ok")
+                time.sleep(0.05)
+        finally:
+            node.close()
+        return self
 
     def ping(self) -> bool:
         try:

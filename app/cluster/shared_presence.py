@@ -23,12 +23,14 @@ log = logging.getLogger(__name__)
 
 TTL = 15  # seconds a process's set outlives its last renewal
 
+# KEYS: 1 the room's process list, then each listed process's set; ARGV: those processes, in
+# the same order. Every key is passed in (none built here) and shares the room's hash tag, so
+# the script runs on Redis Cluster too.
 COUNT = """
 local alive = {}
-for _, host in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local key = ARGV[1] .. host
-  if redis.call('EXISTS', key) == 1 then alive[#alive + 1] = key
-  else redis.call('SREM', KEYS[1], host) end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then alive[#alive + 1] = KEYS[i]
+  else redis.call('SREM', KEYS[1], ARGV[i - 1]) end
 end
 if #alive == 0 then return 0 end
 return #redis.call('SUNION', unpack(alive))
@@ -51,8 +53,16 @@ class SharedPresence:
         self._quietly(self._redis.srem, self._here(room), client)
 
     def count(self, room: str, local: int) -> int:
-        found = self._quietly(self._count, keys=[self._hosts(room)], args=[self._here(room, "")])
+        found = self._quietly(self._shared_count, room)
         return local if found is None else max(int(found), local)
+
+    def _shared_count(self, room: str) -> int:
+        """Distinct clients in the live sets of every process listed for ``room``."""
+        hosts = sorted(host.decode() for host in self._redis.smembers(self._hosts(room)))
+        if not hosts:
+            return 0
+        return self._count(keys=[self._hosts(room), *(self._here(room, h) for h in hosts)],
+                           args=hosts)
 
     def refresh(self, rooms: dict[str, Iterable[str]]) -> None:
         for room, clients in rooms.items():

@@ -14,6 +14,18 @@ import logging
 log = logging.getLogger(__name__)
 
 
+class _Stalls:
+    """How often this process's event loop was seen blocked: one loop per process, so one
+    count per process, read by /metrics (chorus_event_loop_blocked_total)."""
+
+    count = 0
+
+
+def blocked_count() -> int:
+    """Times the event loop was seen blocked since the process started."""
+    return _Stalls.count
+
+
 def watch_event_loop() -> None:
     """Log one line each time gevent's monitor thread sees the event loop blocked.
 
@@ -31,6 +43,7 @@ def _report_blocked(event: object) -> None:
 
     if not isinstance(event, EventLoopBlocked):
         return
+    _Stalls.count += 1
     frames = [line.strip() for line in event.info if line.lstrip().startswith("File ")]
     where = frames[-1] if frames else repr(event.greenlet)
     log.warning("event loop blocked for over %.1f s (every client waits meanwhile; pings time "

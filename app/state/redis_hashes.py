@@ -1,4 +1,11 @@
-"""Hashes and sets in Redis, shared by every process; each call one atomic command or script."""
+"""Hashes and sets in Redis, shared by every process; each call one atomic command or script.
+
+A name of the form ``kind:room[:more]`` (every per-room name the audience uses: ``polls:R``,
+``answers:R:P``, ``tally:R:P``...) is kept under ``chorus:h:kind:{room}:more``: the room is the
+key's hash tag, so the two hashes a script touches at once (a poll's answers and its tally, a
+question's voters and the room's vote counts) always share one slot, as Redis Cluster requires.
+Room names cannot contain a colon (app/sync/payloads.py), so the room part is unambiguous.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +57,7 @@ class RedisHashes(Hashes):
         return old.decode() if old else None
 
     def count_once(self, voters: str, counts: str, field: str, voter: str) -> int | None:
-        total = self._call(self._count_once, keys=[f"{PREFIX}:s:{voters}", self._h(counts)],
+        total = self._call(self._count_once, keys=[self._s(voters), self._h(counts)],
                            args=[voter, field])
         return int(total) if total is not None else None
 
@@ -67,7 +74,11 @@ class RedisHashes(Hashes):
 
     @staticmethod
     def _h(name: str) -> str:
-        return f"{PREFIX}:h:{name}"
+        return f"{PREFIX}:h:{tagged(name)}"
+
+    @staticmethod
+    def _s(name: str) -> str:
+        return f"{PREFIX}:s:{tagged(name)}"
 
     @staticmethod
     def _call(command, *args, **kwargs):
@@ -75,3 +86,12 @@ class RedisHashes(Hashes):
             return command(*args, **kwargs)
         except redis.RedisError as exc:
             raise unavailable(f"Redis is unavailable: {exc}") from None
+
+
+def tagged(name: str) -> str:
+    """``kind:room:more`` as ``kind:{room}:more``: the room becomes the key's hash tag."""
+    kind, colon, rest = name.partition(":")
+    if not colon:
+        return name
+    room, colon, more = rest.partition(":")
+    return f"{kind}:{{{room}}}{colon}{more}"

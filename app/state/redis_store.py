@@ -28,7 +28,7 @@ from typing import Any
 import redis
 
 from app.state.base import Applied, Batch, Limits, Store, Write
-from app.state.errors import ChorusError, unavailable
+from app.state.errors import ChorusError, too_large, unavailable
 from app.state.redis_connection import is_sentinel_url, min_replicas, redis_client
 from app.state.values import MAX_SAFE_TOTAL
 from app.state.writes import MAX_TOMBSTONES, Entry, change_of
@@ -56,6 +56,7 @@ class RedisStore(Store):
         self._redis = redis_client(url)
         self._write = self._redis.register_script((LUA / "write.lua").read_text())
         self._read = self._redis.register_script((LUA / "read.lua").read_text())
+        self._admit = self._redis.register_script((LUA / "admit.lua").read_text())
         self._confirm = is_sentinel_url(url)  # replicas confirm each write (WAIT)
         self._min_replicas = min_replicas(url)
         self._online: int | None = None  # the primary's online replicas, last counted
@@ -88,15 +89,21 @@ class RedisStore(Store):
 
     def apply(self, write: Write) -> Applied:
         room = write.room
-        keys = [f"{PREFIX}:epoch", f"{PREFIX}:rooms", *self._room_keys(room)[:5],
-                f"{PREFIX}:op:{write.client}:{write.op or ''}"]
+        keys = [self._epoch_key(room), f"{PREFIX}:{{{room}}}:op:{write.client}:{write.op or ''}",
+                *self._room_keys(room)[:5]]
         by = write.by
-        args = [self._new_epoch(), room, write.kind, write.key, write.value_json or "",
+        args = ["", room, write.kind, write.key, write.value_json or "",
                 "" if write.expect is None else write.expect, json.dumps(by),
                 "1" if isinstance(by, int) else "0", "1" if write.op else "0",
-                int(self.limits.op_ttl), self.limits.max_keys, self.limits.max_rooms,
+                int(self.limits.op_ttl), self.limits.max_keys, "0",
                 MAX_TOMBSTONES, MAX_SAFE_TOTAL, self._deadline()]
         result = self._confirmed_write(keys, args)
+        if result[0] == b"need":  # a room's first write: its epoch and a place in the store
+            args[0] = self.epoch
+            if not self._call(self._admit, [f"{PREFIX}:rooms"], [room, self.limits.max_rooms]):
+                raise too_large(f"the store holds at most {self.limits.max_rooms} rooms")
+            args[11], args[14] = "1", self._deadline()
+            result = self._confirmed_write(keys, args)
         status = result[0].decode()
         if status == "err":
             raise ChorusError(result[1].decode(), result[2].decode())
@@ -124,7 +131,7 @@ class RedisStore(Store):
         except redis.RedisError as exc:
             self._forget_server()
             raise unavailable(f"Redis is unavailable: {exc}") from None
-        if result[0] != b"err" and int(confirmed) < wanted:
+        if result[0] not in (b"err", b"need") and int(confirmed) < wanted:
             self._online = None  # count again: a replica may have gone
             raise unavailable(f"the write reached {int(confirmed)} of {wanted} replicas in "
                               "time; retry it with the same op")
@@ -176,9 +183,12 @@ class RedisStore(Store):
 
     def _read_room(self, room: str, since: int | None, epoch: str | None,
                    force: bool) -> tuple[str, int, str, list[tuple[str, Entry]]]:
-        result = self._call(self._read, self._read_keys(room),
-                            [self._new_epoch(), -1 if since is None else since, epoch or "",
-                             self.limits.log_size, "1" if force else "0"])
+        args = ["", -1 if since is None else since, epoch or "", self.limits.log_size,
+                "1" if force else "0"]
+        result = self._call(self._read, self._read_keys(room), args)
+        if result[0] == b"need":  # a room never read or written: it takes the store's epoch
+            args[0] = self.epoch
+            result = self._call(self._read, self._read_keys(room), args)
         entries = []
         for i in range(3, len(result), 5):
             key, text, version, rversion, deleted = result[i:i + 5]
@@ -193,7 +203,13 @@ class RedisStore(Store):
         return [f"{base}:meta", f"{base}:val", f"{base}:ver", f"{base}:log", f"{base}:dead"]
 
     def _read_keys(self, room: str) -> list[str]:
-        return [f"{PREFIX}:epoch", *self._room_keys(room)]
+        return [self._epoch_key(room), *self._room_keys(room)]
+
+    @staticmethod
+    def _epoch_key(room: str) -> str:
+        """The room's epoch: set from the store's (``chorus:epoch``) when the room is first
+        read or written, and lost with the room's history, whatever takes it."""
+        return f"{PREFIX}:{{{room}}}:epoch"
 
     @staticmethod
     def _new_epoch() -> str:

@@ -20,7 +20,9 @@ from tests.voters import quiz_at_once, vote_at_once
 
 @pytest.fixture(scope="module")
 def pair(workdir):
-    redis = RedisServer(workdir).start()
+    # A one-node Redis Cluster: every script and multi-key command of the store, the hashes
+    # and shared presence must keep its keys in one hash slot, or it fails here (CROSSSLOT).
+    redis = RedisServer(workdir).as_cluster_node()
     servers = [Server(workdir, {"CHORUS_STORE": redis.url}).start() for _ in range(2)]
     yield servers
     for server in servers:

@@ -1,15 +1,19 @@
 -- Read a room in one consistent step: the Redis side of join_state and changes_after.
 -- Run by app/state/redis_store.py.
 --
--- KEYS: 1 epoch, 2 room meta (hash), 3 values (hash), 4 key versions (hash),
---       5 change order (zset key -> room version), 6 tombstones (zset)
--- ARGV: 1 a fresh epoch (used if none exists), 2 since (-1: none), 3 the client's epoch ('' if
---       none given), 4 log size, 5 '1' to list changes after `since` whatever the reach
+-- KEYS: 1 the room's epoch, 2 room meta (hash), 3 values (hash), 4 key versions (hash),
+--       5 change order (zset key -> room version), 6 tombstones (zset); all the room's, with
+--       its hash tag (Redis Cluster)
+-- ARGV: 1 the store's epoch, for a room that has none yet ('' when the caller has not read
+--       it), 2 since (-1: none), 3 the client's epoch ('' if none given), 4 log size, 5 '1' to
+--       list changes after `since` whatever the reach
 -- Returns {epoch, room version, 'changes' or 'values', then per entry: key, value JSON,
 -- version, room version of its last change, 1 if deleted else 0}. 'values' lists live keys only.
+-- {'need', 'epoch'} when the room has no epoch and ARGV[1] is '': nothing read.
 
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then
+  if ARGV[1] == '' then return {'need', 'epoch'} end
   epoch = ARGV[1]
   redis.call('SET', KEYS[1], epoch)
 end

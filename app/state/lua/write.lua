@@ -2,16 +2,21 @@
 -- Run by app/state/redis_store.py. Everything a write touches (op memory, versions, the change
 -- order, tombstones, key and room limits) changes in this one script, so concurrent writes from
 -- any number of processes serialise here, and a retried op is answered from memory.
+-- Every key is one of the room's, passed in KEYS and sharing the room's hash tag: the script
+-- runs on Redis Cluster too. The store's room count lives outside the room (the rooms set), so
+-- a room is admitted there first (lua/admit.lua) and this script only creates admitted rooms.
 --
--- KEYS: 1 epoch, 2 rooms (set), 3 room meta (hash), 4 values (hash), 5 key versions (hash),
---       6 change order (zset key -> room version), 7 tombstones (zset), 8 this op's memory
--- ARGV: 1 a fresh epoch (used if none exists), 2 room, 3 kind (set|incr|delete), 4 key,
---       5 value JSON (set), 6 expect ('' for none), 7 by (incr, as JSON text), 8 '1' if by is
---       an integer, 9 '1' if the write has an op, 10 op TTL seconds, 11 max keys, 12 max rooms,
+-- KEYS: 1 the room's epoch, 2 this op's memory, 3 room meta (hash), 4 values (hash),
+--       5 key versions (hash), 6 change order (zset key -> room version), 7 tombstones (zset)
+-- ARGV: 1 the store's epoch, for a room that has none yet ('' when the caller has not read
+--       it), 2 room, 3 kind (set|incr|delete), 4 key, 5 value JSON (set), 6 expect ('' for
+--       none), 7 by (incr, as JSON text), 8 '1' if by is an integer, 9 '1' if the write has an
+--       op, 10 op TTL seconds, 11 max keys, 12 '1' once the room is admitted to the rooms set,
 --       13 max tombstones, 14 largest exact total (2^53-1), 15 the latest start, in Redis's
 --       clock (microseconds): half the caller's timeout after it sent the script
--- Returns {status, ack JSON, epoch, room version or 0}; status ok|conflict|replay|err.
--- For err: {'err', code, message}.
+-- Returns {status, ack JSON, epoch, room version or 0}; status ok|conflict|replay|err|need.
+-- For err: {'err', code, message}. For need: {'need', what} (epoch, room): nothing applied;
+-- the caller reads the store's epoch or admits the room, and sends the write again.
 
 -- A script that starts late (Redis was frozen, or swamped) must not apply: its caller may have
 -- given up and answered `unavailable` already, and that answer has to stay true.
@@ -22,22 +27,23 @@ end
 
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then
+  if ARGV[1] == '' then return {'need', 'epoch'} end
   epoch = ARGV[1]
   redis.call('SET', KEYS[1], epoch)
 end
 
 if ARGV[9] == '1' then
-  local prior = redis.call('GET', KEYS[8])
+  local prior = redis.call('GET', KEYS[2])
   if prior then
     -- A write of its own, so that a WAIT after this script also confirms the first answer's
     -- write on the replicas (the retry may follow a primary that died before passing it on).
-    redis.call('EXPIRE', KEYS[8], tonumber(ARGV[10]))
+    redis.call('EXPIRE', KEYS[2], tonumber(ARGV[10]))
     return {'replay', prior, epoch, 0}
   end
 end
 
 local function remember(ack)
-  if ARGV[9] == '1' then redis.call('SET', KEYS[8], ack, 'EX', tonumber(ARGV[10])) end
+  if ARGV[9] == '1' then redis.call('SET', KEYS[2], ack, 'EX', tonumber(ARGV[10])) end
   return ack
 end
 
@@ -45,9 +51,7 @@ local kind, key = ARGV[3], ARGV[4]
 local exists = redis.call('EXISTS', KEYS[3]) == 1
 if not exists then
   if kind == 'delete' then return {'ok', remember('{"ok":true,"version":0}'), epoch, 0} end
-  if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[12]) then
-    return {'err', 'too_large', 'the store holds at most ' .. ARGV[12] .. ' rooms'}
-  end
+  if ARGV[12] ~= '1' then return {'need', 'room'} end
 end
 
 local meta = redis.call('HMGET', KEYS[3], 'version', 'floor', 'key_floor', 'live', 'dead')
@@ -137,7 +141,6 @@ end
 
 redis.call('HSET', KEYS[3], 'version', version, 'floor', floor, 'key_floor', key_floor,
            'live', live, 'dead', dead)
-redis.call('SADD', KEYS[2], ARGV[2])
 
 local ack
 if kind == 'incr' then
