@@ -121,6 +121,11 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     expect(screen.locator("#leaderboard .leader-name b")).to_have_count(0)  # markup is text
     ada_points = board[0][1]
     assert serious_violations(screen, axe_source) == []  # leaderboard, deck card
+    # legible from the back of the hall: at least 4% of the 1080 px screen
+    for selector in ("#leaderboard .leader-name", "#leaderboard .leader-points"):
+        size = screen.locator(selector).first.evaluate(
+            "(node) => parseFloat(getComputedStyle(node).fontSize)")
+        assert size >= 0.04 * 1080, (selector, size)
     assert serious_violations(ada, axe_source) == []  # right/wrong marks, leaderboard
     expect(ada.locator("#my-score")).to_have_text(f"Your score: {ada_points} points, place 1")
     SHOTS.mkdir(parents=True, exist_ok=True)
