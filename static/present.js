@@ -250,7 +250,8 @@ if (presenter) {
   const optionsField = $("poll-options-field");
   const kindOf = () => form.elements.kind.value;
   const showOptions = () => {
-    optionsField.hidden = !["choice", "ranking"].includes(kindOf());
+    optionsField.hidden = !["choice", "ranking", "quiz"].includes(kindOf());
+    $("poll-quiz-fields").hidden = kindOf() !== "quiz";
   };
   for (const radio of form.elements.kind) radio.addEventListener("change", showOptions);
   showOptions();
@@ -260,10 +261,16 @@ if (presenter) {
     const kind = kindOf();
     const payload = { kind, question: $("poll-text").value.trim(),
                       hidden: $("poll-hidden").checked };
-    if (kind === "choice" || kind === "ranking") {
+    if (kind === "quiz") {
+      payload.correct = Number($("poll-correct").value) - 1;
+      payload.seconds = Number($("poll-seconds").value);
+    }
+    if (kind === "choice" || kind === "ranking" || kind === "quiz") {
       payload.options = $("poll-options").value.split("\n").map((o) => o.trim()).filter(Boolean);
       if (payload.options.length < 2 || payload.options.length > 8) {
-        note("poll-form-note", t("A multiple-choice poll needs 2 to 8 options, one per line."));
+        note("poll-form-note", kind === "choice"
+          ? t("A multiple-choice poll needs 2 to 8 options, one per line.")
+          : t("This kind needs 2 to 8 options, one per line."));
         return;
       }
     }

@@ -184,6 +184,22 @@ def test_projector_theme_is_dark_and_legible_from_the_back(server, staged, new_p
     assert light.evaluate(background) == "rgb(0, 0, 0)"
 
 
+@pytest.mark.parametrize("kind, results", [
+    ("ranking", ["#poll-results .bar-label", "#poll-results .rank", "#poll-results .total"]),
+    ("text", ["#poll-results .text-answers li", "#poll-results .total"]),
+    ("quiz", ["#poll-results .bar-label", "#poll-results .count", "#leaderboard .leader"]),
+    ("scale", ["#poll-results .histogram .count", "#poll-results .mean"]),
+    ("cloud", ["#poll-results .cloud .word"]),
+])
+def test_every_kind_of_result_is_legible_from_the_back(server, new_page, kind, results):
+    staged = stage_room(server.url, f"hall-{kind}-" + uuid.uuid4().hex[:6], kind)
+    screen = new_page(**PROJECTOR, color_scheme="dark")
+    screen.goto(f"{server.url}/display/{staged.room}")
+    settled(screen, "chorusScreen")
+    for selector in ("#poll-question", *results):
+        assert font_px(screen, selector) >= 0.04 * 1080, selector
+
+
 def test_reduced_motion_stops_the_reaction_bursts(server, staged, new_page):
     calm = new_page(**PROJECTOR, reduced_motion="reduce")
     moving = new_page(**PROJECTOR, reduced_motion="no-preference")

@@ -51,6 +51,13 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     screen.locator("#deck-file").set_input_files(str(deck_file))
     expect(screen.locator("#deck-note")).to_have_text("Deck saved: 3 questions.")
     expect(screen.locator("#deck-items .deck-item")).to_have_count(3)
+    # typing in a field is typing, not the clicker
+    screen.locator("#deck-question").press("n")
+    screen.locator("#deck-question").press("PageDown")
+    expect(screen.locator("#deck-question")).to_have_value("n")
+    expect(screen.locator("#deck-status")).to_have_text(
+        f"0 of 3 launched. Next: {DECK['items'][0]['question']}")
+    screen.locator("#deck-question").fill("")
     exported = requests.get(f"{server.url}/api/rooms/{room}/deck", timeout=10,
                             headers={"Authorization": f"Bearer {token}"})
     assert exported.json() == DECK
@@ -114,6 +121,11 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     expect(screen.locator("#leaderboard .leader-name b")).to_have_count(0)  # markup is text
     ada_points = board[0][1]
     assert serious_violations(screen, axe_source) == []  # leaderboard, deck card
+    # legible from the back of the hall: at least 4% of the 1080 px screen
+    for selector in ("#leaderboard .leader-name", "#leaderboard .leader-points"):
+        size = screen.locator(selector).first.evaluate(
+            "(node) => parseFloat(getComputedStyle(node).fontSize)")
+        assert size >= 0.04 * 1080, (selector, size)
     assert serious_violations(ada, axe_source) == []  # right/wrong marks, leaderboard
     expect(ada.locator("#my-score")).to_have_text(f"Your score: {ada_points} points, place 1")
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -208,3 +220,18 @@ def test_open_answers_reach_the_screen_only_once_the_presenter_shows_them(server
     expect(screen.locator("#poll-results .text-answers li")).to_have_text(["<i>more demos</i>"])
     expect(phone.locator("#poll-results .text-answers li")).to_have_text(["<i>more demos</i>"])
     expect(phone.locator("#poll-results .text-answers i")).to_have_count(0)  # text, not markup
+
+    # a quiz question opened from the form, without a deck
+    screen.locator("#new-poll-toggle").click()
+    screen.locator('#poll-form input[name="kind"][value="quiz"]').check()
+    expect(screen.locator("#poll-quiz-fields")).to_be_visible()
+    screen.locator("#poll-text").fill("Is this live?")
+    screen.locator("#poll-options").fill("no\nyes")
+    screen.locator("#poll-correct").fill("2")
+    screen.locator("#poll-seconds").fill("30")
+    screen.locator("#poll-open").click()
+    expect(phone.locator("#countdown")).to_contain_text("s left")
+    phone.locator('#poll-answer .option[data-answer="1"]').tap()
+    expect(phone.locator("#poll-note")).to_contain_text("Your answer is in")
+    screen.locator("#poll-reveal").click()
+    expect(phone.locator("#quiz-outcome")).to_contain_text("Right! +")

@@ -134,6 +134,15 @@ def test_a_bad_deck_is_refused_with_the_first_bad_field_and_nothing_kept(
     assert kept == DECK
 
 
+def test_a_deck_file_past_the_body_limit_is_refused_as_json(server, room):
+    name, token = room
+    reply = put_deck(server.url, name, token, b'{"version": 1, "items": [' + b" " * 70_000)
+    assert reply.status_code == 413
+    assert reply.json()["error"]["code"] == "too_large"
+    assert requests.get(f"{server.url}/api/rooms/{name}/deck", headers=bearer(token)
+                        ).json()["items"] == []
+
+
 def test_deck_files_need_the_presenter_token(server, room):
     name, token = room
     assert put_deck(server.url, name, token + "x", DECK).status_code == 403
