@@ -65,7 +65,7 @@ def create_room():
         services().store.touch([name], create=True)  # the room exists now, and may expire
     except ChorusError as refusal:  # the store is full: the name is not kept either
         services().audience.presenters.release(name)
-        return render_template("index.html", full=refusal.message), refusal.http_status
+        return render_template("index.html", full=True), refusal.http_status
     response = redirect(url_for("audience.present", room=name, created=1), code=303)
     return give_presenter_cookie(response, name, token)
 

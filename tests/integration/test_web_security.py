@@ -228,3 +228,20 @@ def test_cli_lists_rooms_with_their_activity_and_deletes_one(tmp_path):
     assert [line.split("\t")[0] for line in run("rooms").stdout.splitlines()] == ["beta"]
     again = run("rooms", "delete", "alpha")
     assert again.returncode == 1 and json.loads(again.stdout)["removed"] is False
+
+
+def test_over_the_tls_server_hsts_is_sent_and_the_presenter_cookie_is_secure(workdir, proxied):
+    tls = Nginx(workdir, [proxied.port], tls=True).start()
+    try:
+        page = requests.get(tls.https_url + "/", verify=str(tls.cert), timeout=10)
+        assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+        assert_secured(page)
+        room = "tls-" + uuid.uuid4().hex[:6]
+        created = requests.post(tls.https_url + "/rooms", data={"room": room},
+                                allow_redirects=False, verify=str(tls.cert), timeout=10)
+        assert created.status_code == 303
+        cookie = next(c for c in created.raw.headers.getlist("Set-Cookie")
+                      if c.startswith("chorus_presenter="))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    finally:
+        tls.stop()
