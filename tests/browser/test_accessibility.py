@@ -67,9 +67,9 @@ def pages(staged) -> dict[str, tuple[str, str | None]]:
     return {
         "landing": ("/", None),
         "landing-errors": (f"/?error=no%20spaces&taken={room}", None),
-        "forbidden": (f"/present/{room}?token=wrong", None),
+        "forbidden": (f"/present/{room}#token=wrong", None),
         "room": (f"/r/{room}", "chorusAudience"),
-        "presenter": (f"/present/{room}?token={staged.token}&created=1", "chorusScreen"),
+        "presenter": (staged.presenter_url("", created=True), "chorusScreen"),
         "display": (f"/display/{room}", "chorusScreen"),
     }
 
