@@ -1,4 +1,4 @@
-// The big screen: /present/<room>?token=T for the presenter, /display/<room> for a second
+// The big screen: /present/<room> for the presenter (its cookie), /display/<room> for a second
 // screen. Same page, same code; the token decides whether there are controls.
 //
 // The presenter joins /poll and /qa with the token (results always visible, every question),
@@ -59,6 +59,22 @@ if (presenter) {
     history.replaceState(null, "", url);
   }
   $("created-close")?.addEventListener("click", () => $("created").remove());
+  $("copy-presenter-link").addEventListener("click", () => copyPresenterLink());
+}
+
+// The second device's link (the token in its fragment, never sent to a server), to the
+// clipboard; where the Clipboard API is missing (plain http on a LAN address) the old way.
+async function copyPresenterLink() {
+  const field = $("second-device-link");
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(field.value);
+    copied = true;
+  } catch (error) {
+    field.select();
+    copied = document.execCommand("copy");
+  }
+  note("copy-note", copied ? t("Copied") : t("Select the link and copy it"), 4000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,10 +230,10 @@ function drawPollActions(p) {
   reveal.textContent = p.revealed ? t("Hide results") : t("Reveal results");
   $("poll-close").disabled = !p.open;
   $("poll-close").textContent = p.open ? t("Close poll") : t("Closed");
-  const base = `/api/rooms/${encodeURIComponent(room)}/polls/${p.id}/results`;
-  const query = `?token=${encodeURIComponent(token)}`;
-  $("poll-csv").href = `${base}.csv${query}`;
-  $("poll-json").href = `${base}.json${query}`;
+  // Under the presenter path, so the presenter cookie goes along and no URL holds the token.
+  const base = `/present/${encodeURIComponent(room)}/polls/${p.id}/results`;
+  $("poll-csv").href = `${base}.csv`;
+  $("poll-json").href = `${base}.json`;
 }
 
 pollChannel.addEventListener("joined", (e) => setPoll(e.detail));

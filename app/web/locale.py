@@ -24,6 +24,7 @@ from app.extensions import socketio
 from app.state.errors import BAD_REQUEST, FORBIDDEN, ChorusError
 from app.sync.payloads import is_room_name
 from app.web.context import services
+from app.web.presenter_cookie import presented_token
 
 DEFAULT_LOCALE = "en"  # the message ids are English: no catalogue needed
 LANG_COOKIE = "chorus_lang"
@@ -133,9 +134,7 @@ def set_room_language(room: str):
     event on /pulse (through the message queue, on every instance) and reload when they can."""
     if not is_room_name(room):
         abort(404)
-    scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
-    token = request.args.get("token") or (bearer.strip() if scheme.lower() == "bearer" else "")
-    if not services().audience.presenters.verify(room, token):
+    if not services().audience.presenters.verify(room, presented_token()):
         return ChorusError(FORBIDDEN, "the room's language needs its presenter token").ack(), 403
     body = request.get_json(silent=True)
     chosen = body.get("locale", "") if isinstance(body, dict) else ""

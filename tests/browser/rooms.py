@@ -17,8 +17,10 @@ class Staged:
     token: str
     user_texts: tuple[str, ...]
 
-    def presenter_url(self, base: str) -> str:
-        return f"{base}/present/{self.room}?token={self.token}"
+    def presenter_url(self, base: str, created: bool = False) -> str:
+        """The second device's link: the token in the fragment, traded for the presenter
+        cookie by the page (static/enter.js), which then shows the presenter screen."""
+        return f"{base}/present/{self.room}{'?created=1' if created else ''}#token={self.token}"
 
 
 NICKNAMES = ("Grace", "Linus")

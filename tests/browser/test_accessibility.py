@@ -67,9 +67,9 @@ def pages(staged) -> dict[str, tuple[str, str | None]]:
     return {
         "landing": ("/", None),
         "landing-errors": (f"/?error=no%20spaces&taken={room}", None),
-        "forbidden": (f"/present/{room}?token=wrong", None),
+        "forbidden": (f"/present/{room}#token=wrong", None),
         "room": (f"/r/{room}", "chorusAudience"),
-        "presenter": (f"/present/{room}?token={staged.token}&created=1", "chorusScreen"),
+        "presenter": (staged.presenter_url("", created=True), "chorusScreen"),
         "display": (f"/display/{room}", "chorusScreen"),
     }
 
@@ -146,6 +146,24 @@ def test_tap_targets_are_44_px_on_phones(server, staged, new_page):
         settled(page, handle)
         small = [t for t in page.evaluate(TARGETS) if t["width"] < 44 or t["height"] < 44]
         assert not small, (path, small)
+        page.context.close()
+
+
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind != "choice"])
+def test_tap_targets_of_every_kind_of_poll(server, new_page, kind):
+    """The phone's answer controls of each kind (a ranking's handles and moves, a text box, a
+    quiz's options and nickname form) and the presenter's deck editor, on a 360 px phone."""
+    staged = stage_room(server.url, f"tap-{kind}-" + uuid.uuid4().hex[:6], kind)
+    for name in ("room", "presenter"):
+        path, handle = pages(staged)[name]
+        page = new_page(**PHONE)
+        page.goto(server.url + path)
+        settled(page, handle)
+        if name == "presenter":
+            page.locator("#deck-edit summary").click()
+            page.locator("#deck-kind").select_option("quiz")
+        small = [t for t in page.evaluate(TARGETS) if t["width"] < 44 or t["height"] < 44]
+        assert not small, (name, small)
         page.context.close()
 
 

@@ -129,7 +129,7 @@ def test_every_kind_of_poll_and_the_screens_in_german(server, new_page, german, 
         expect(phone.locator("#player")).to_be_visible()
     bad = not_german(phone.evaluate(WALK), german, set(staged.user_texts))
     assert not bad, (kind, bad)
-    for path in (staged.presenter_url("") + "&created=1", f"/display/{staged.room}"):
+    for path in (staged.presenter_url("", created=True), f"/display/{staged.room}"):
         screen = new_page(**SCREEN, locale="de-DE")
         screen.goto(server.url + path)
         live(screen, "chorusScreen")
@@ -142,7 +142,7 @@ def test_every_kind_of_poll_and_the_screens_in_german(server, new_page, german, 
 
 
 def test_static_pages_in_german(server, staged, new_page, german):
-    for path in ("/", f"/?error=a%20b&taken={staged.room}", f"/present/{staged.room}?token=x"):
+    for path in ("/", f"/?error=a%20b&taken={staged.room}", f"/present/{staged.room}#token=x"):
         page = new_page(locale="de-DE")
         page.goto(server.url + path)
         bad = not_german(page.evaluate(WALK), german, set(staged.user_texts) | {"a b"})

@@ -12,7 +12,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import AXE, serious_violations
-from tests.browser.test_audience import PHONE, SHOTS, create_room, open_audience, open_screen
+from tests.browser.test_audience import PHONE, SHOTS, create_room, open_audience
 
 pytestmark = pytest.mark.browser
 
@@ -43,9 +43,8 @@ def axe_source() -> str:
 def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_page, tmp_path,
                                                                    axe_source):
     room = "quiz-" + uuid.uuid4().hex[:6]
-    presenter_url, token = create_room(server.url, room)
     screen = new_page(**SCREEN)
-    open_screen(screen, presenter_url)
+    token = create_room(screen, server.url, room)
     deck_file = tmp_path / "deck.json"
     deck_file.write_text(json.dumps(DECK))
     screen.locator("#deck-edit summary").click()
@@ -59,7 +58,8 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     expect(screen.locator("#deck-status")).to_have_text(
         f"0 of 3 launched. Next: {DECK['items'][0]['question']}")
     screen.locator("#deck-question").fill("")
-    exported = requests.get(f"{server.url}/api/rooms/{room}/deck?token={token}", timeout=10)
+    exported = requests.get(f"{server.url}/api/rooms/{room}/deck", timeout=10,
+                            headers={"Authorization": f"Bearer {token}"})
     assert exported.json() == DECK
 
     phones = {}
@@ -188,16 +188,15 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     expect(bob.locator("#leaderboard-title")).to_have_text("Final leaderboard")
     assert leaderboard(bob) == board
 
-    export = requests.get(f"{server.url}/api/rooms/{room}/quiz.json",
-                          params={"token": token}, timeout=10).json()
+    export = requests.get(f"{server.url}/api/rooms/{room}/quiz.json", timeout=10,
+                          headers={"Authorization": f"Bearer {token}"}).json()
     assert [(row["nickname"], row["points"]) for row in export["standings"]] == board
 
 
 def test_open_answers_reach_the_screen_only_once_the_presenter_shows_them(server, new_page):
     room = "words-" + uuid.uuid4().hex[:6]
-    presenter_url, token = create_room(server.url, room)
     screen = new_page(**SCREEN)
-    open_screen(screen, presenter_url)
+    create_room(screen, server.url, room)
     if screen.locator("#new-poll").is_hidden():
         screen.locator("#new-poll-toggle").click()
     screen.locator('#poll-form input[name="kind"][value="text"]').check()

@@ -34,7 +34,7 @@ def cookies_set(response) -> str:
 
 def presenter_token(client, room: str) -> str:
     created = client.post("/rooms", data={"room": room})
-    return re.search(r"token=([^&]+)", created.headers["Location"])[1]
+    return re.search(r"chorus_presenter=([^;]+)", cookies_set(created))[1]
 
 
 def test_english_without_any_preference(client):
@@ -82,7 +82,8 @@ def test_room_language_set_by_presenter_beats_the_browser(client):
     assert html_lang(client.get("/r/other", headers=english)) == "en"  # that room only
     assert html_lang(client.get("/r/sprache?lang=en", headers=english)) == "en"  # the switch
     client.delete_cookie("chorus_lang")
-    client.put(f"/api/rooms/sprache/language?token={token}", json={"locale": None})
+    client.put("/api/rooms/sprache/language", json={"locale": None},
+               headers={"Authorization": f"Bearer {token}"})
     assert html_lang(client.get("/r/sprache", headers=english)) == "en"
 
 
@@ -93,7 +94,8 @@ def bad_room_token(app):
 
 @pytest.mark.parametrize("body", [{"locale": "xx"}, {"locale": 3}, {}, ["de"], "de"])
 def test_room_language_refuses_bad_locales(client, bad_room_token, body):
-    refused = client.put(f"/api/rooms/schlecht/language?token={bad_room_token}", json=body)
+    refused = client.put("/api/rooms/schlecht/language", json=body,
+                         headers={"Authorization": f"Bearer {bad_room_token}"})
     assert refused.status_code == 400
     assert refused.json["error"]["code"] == "bad_request"
     assert "locale must be one of en, de" in refused.json["error"]["message"]
@@ -101,7 +103,8 @@ def test_room_language_refuses_bad_locales(client, bad_room_token, body):
 
 def test_room_language_needs_the_presenter_token(client):
     presenter_token(client, "fremd")
-    refused = client.put("/api/rooms/fremd/language?token=wrong", json={"locale": "de"})
+    refused = client.put("/api/rooms/fremd/language", json={"locale": "de"},
+                         headers={"Authorization": "Bearer wrong"})
     assert refused.status_code == 403 and refused.json["error"]["code"] == "forbidden"
     assert html_lang(client.get("/r/fremd", headers={"Accept-Language": "en"})) == "en"
 
