@@ -191,6 +191,17 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     export = requests.get(f"{server.url}/api/rooms/{room}/quiz.json", timeout=10,
                           headers={"Authorization": f"Bearer {token}"}).json()
     assert [(row["nickname"], row["points"]) for row in export["standings"]] == board
+    # the presenter screen's own download links work (with its cookie), any time
+    fetched = screen.evaluate("""async () => Object.fromEntries(await Promise.all(
+        ['deck-export', 'qa-csv', 'qa-json', 'quiz-csv', 'quiz-json'].map(async (id) => {
+          const reply = await fetch(document.getElementById(id).href);
+          return [id, [reply.status, await reply.text()]];
+        })))""")
+    assert {key: status for key, (status, _) in fetched.items()} == dict.fromkeys(fetched, 200)
+    assert json.loads(fetched["deck-export"][1]) == DECK
+    assert fetched["quiz-csv"][1].splitlines()[-3:] == [
+        f"{rank},{name},{points}" for rank, (name, points) in
+        zip([row["rank"] for row in export["standings"]], board, strict=True)]
 
 
 def test_open_answers_reach_the_screen_only_once_the_presenter_shows_them(server, new_page):
