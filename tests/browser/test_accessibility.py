@@ -1,4 +1,4 @@
-"""axe-core on every page, at a 360 px phone and a 1920 x 1080 projector: no serious or critical
+"""axe-core on every page (an error page too), at a 360 px phone and a 1920 x 1080 projector: no serious or critical
 violation. Also the projector theme, reduced motion, tap targets and keyboard operation.
 
 axe-core comes from node_modules (package.json pins it; `make` installs it). It goes into the
@@ -68,6 +68,7 @@ def pages(staged) -> dict[str, tuple[str, str | None]]:
         "landing": ("/", None),
         "landing-errors": (f"/?error=no%20spaces&taken={room}", None),
         "forbidden": (f"/present/{room}#token=wrong", None),
+        "not-found": ("/r/no%20such%20room", None),
         "room": (f"/r/{room}", "chorusAudience"),
         "presenter": (staged.presenter_url("", created=True), "chorusScreen"),
         "display": (f"/display/{room}", "chorusScreen"),

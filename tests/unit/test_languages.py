@@ -118,3 +118,16 @@ def test_catalogue_for_page_scripts(client):
     assert again.status_code == 304
     assert client.get("/i18n/en.json").json == {}
     assert client.get("/i18n/xx.json").status_code == 404
+
+
+def test_error_pages_speak_the_readers_language(client):
+    missing = client.get("/r/no spaces", headers={"Accept-Language": "de"})
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert html_lang(missing) == "de"
+    assert "Diese Seite gibt es nicht" in missing.get_data(as_text=True)
+    assert "Not Found" not in missing.get_data(as_text=True)
+    wrong = client.put("/", headers={"Accept-Language": "en"})
+    assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
+    assert "This address does not take that request" in wrong.get_data(as_text=True)
+    api = client.get("/api/rooms/no spaces/nothing")
+    assert api.status_code == 404 and api.json["error"]["code"] == "bad_request"
