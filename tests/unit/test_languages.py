@@ -48,7 +48,7 @@ def test_accept_language_chooses_german(client):
     assert html_lang(page) == "de"
     text = page.get_data(as_text=True)
     assert "Raum erstellen" in text and "Create room" not in text
-    assert 'data-catalogue="/i18n/de.json"' in text
+    assert re.search(r'data-catalogue="/i18n/de\.json\?v=[0-9a-f]{16}"', text)
 
 
 def test_switch_wins_and_is_remembered(client):
@@ -116,6 +116,10 @@ def test_catalogue_for_page_scripts(client):
     assert "public" in catalogue.headers["Cache-Control"]
     again = client.get("/i18n/de.json", headers={"If-None-Match": catalogue.headers["ETag"]})
     assert again.status_code == 304
+    assert "immutable" not in catalogue.headers["Cache-Control"]
+    versioned = client.get(f"/i18n/de.json?v={catalogue.headers['ETag'].strip(chr(34))}")
+    assert "immutable" in versioned.headers["Cache-Control"]  # that address never changes
+    assert "max-age=31536000" in versioned.headers["Cache-Control"]
     assert client.get("/i18n/en.json").json == {}
     assert client.get("/i18n/xx.json").status_code == 404
 
