@@ -20,6 +20,10 @@ from app.web.presenter_cookie import presented_token
 
 bp = Blueprint("decks", __name__)
 FORMATS = {"csv": "text/csv", "json": "application/json"}
+# Above the API's 64 KiB: a deck at every limit (50 questions of 200 characters with 8 options
+# of 80) is about 42,000 characters, 510 KB even when a tool writes each as a \uXXXX\uXXXX
+# pair; below the 1,000,000 bytes Nginx lets through (client_max_body_size).
+MAX_DECK_BYTES = 768 * 1024
 
 
 @bp.get("/api/rooms/<room>/deck")
@@ -36,6 +40,7 @@ def export_deck(room: str):
 def import_deck(room: str):
     """Replace the room's deck with the JSON body; "next" then starts from its first item."""
     _presenter_only(room)
+    request.max_content_length = MAX_DECK_BYTES
     try:
         document = json.loads(request.get_data(as_text=True))
     except ValueError as exc:

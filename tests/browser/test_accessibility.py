@@ -1,5 +1,6 @@
-"""axe-core on every page, at a 360 px phone and a 1920 x 1080 projector: no serious or critical
-violation. Also the projector theme, reduced motion, tap targets and keyboard operation.
+"""axe-core on every page (an error page too), at a 360 px phone and a 1920 x 1080 projector:
+no serious or critical violation. Also the projector theme, reduced motion, tap targets and
+keyboard operation.
 
 axe-core comes from node_modules (package.json pins it; `make` installs it). It goes into the
 page through Playwright's ``evaluate``, which runs over the DevTools protocol: the page's
@@ -68,6 +69,7 @@ def pages(staged) -> dict[str, tuple[str, str | None]]:
         "landing": ("/", None),
         "landing-errors": (f"/?error=no%20spaces&taken={room}", None),
         "forbidden": (f"/present/{room}#token=wrong", None),
+        "not-found": ("/r/no%20such%20room", None),
         "room": (f"/r/{room}", "chorusAudience"),
         "presenter": (staged.presenter_url("", created=True), "chorusScreen"),
         "display": (f"/display/{room}", "chorusScreen"),
@@ -146,6 +148,24 @@ def test_tap_targets_are_44_px_on_phones(server, staged, new_page):
         settled(page, handle)
         small = [t for t in page.evaluate(TARGETS) if t["width"] < 44 or t["height"] < 44]
         assert not small, (path, small)
+        page.context.close()
+
+
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind != "choice"])
+def test_tap_targets_of_every_kind_of_poll(server, new_page, kind):
+    """The phone's answer controls of each kind (a ranking's handles and moves, a text box, a
+    quiz's options and nickname form) and the presenter's deck editor, on a 360 px phone."""
+    staged = stage_room(server.url, f"tap-{kind}-" + uuid.uuid4().hex[:6], kind)
+    for name in ("room", "presenter"):
+        path, handle = pages(staged)[name]
+        page = new_page(**PHONE)
+        page.goto(server.url + path)
+        settled(page, handle)
+        if name == "presenter":
+            page.locator("#deck-edit summary").click()
+            page.locator("#deck-kind").select_option("quiz")
+        small = [t for t in page.evaluate(TARGETS) if t["width"] < 44 or t["height"] < 44]
+        assert not small, (name, small)
         page.context.close()
 
 

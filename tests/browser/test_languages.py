@@ -142,7 +142,8 @@ def test_every_kind_of_poll_and_the_screens_in_german(server, new_page, german, 
 
 
 def test_static_pages_in_german(server, staged, new_page, german):
-    for path in ("/", f"/?error=a%20b&taken={staged.room}", f"/present/{staged.room}#token=x"):
+    for path in ("/", f"/?error=a%20b&taken={staged.room}", f"/present/{staged.room}#token=x",
+                 "/r/no%20such%20room"):
         page = new_page(locale="de-DE")
         page.goto(server.url + path)
         bad = not_german(page.evaluate(WALK), german, set(staged.user_texts) | {"a b"})

@@ -101,6 +101,12 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     # the projector knows the right answer but does not show it before the reveal
     expect(screen.locator("#poll-results .bar")).to_have_count(3)
     expect(screen.locator("#poll-results .bar.correct")).to_have_count(0)
+    # a second screen (the display) shows no results and no answer before the reveal either
+    display = new_page(**SCREEN)
+    display.goto(f"{server.url}/display/{room}")
+    display.wait_for_function("() => window.chorusScreen?.poll?.joined")
+    expect(display.locator("#poll-question")).to_have_text(DECK["items"][0]["question"])
+    expect(display.locator("#poll-results")).to_be_hidden()
     poll_id = cy.evaluate("() => document.getElementById('poll-answer').dataset.poll")
     late = cy.evaluate("(id) => window.chorusAudience.poll.send('answer', "
                        "{poll: Number(id), answer: 1})", poll_id)
@@ -115,7 +121,10 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     expect(bob.locator('#poll-answer .option[data-answer="0"]')).to_have_class("option wrong")
     expect(cy.locator("#quiz-outcome")).to_have_text("The answer was: GeventWebSocketWorker")
     expect(screen.locator("#leaderboard .leader")).to_have_count(3)
+    expect(display.locator("#poll-results .bar.correct")).to_have_attribute("data-option", "1")
+    expect(display.locator("#leaderboard .leader")).to_have_count(3)
     board = leaderboard(screen)
+    assert leaderboard(display) == board
     assert board[0][0] == "Ada" and 500 < board[0][1] <= 1000
     assert sorted(board[1:]) == [("<b>Bob</b>", 0), ("Cy", 0)]
     expect(screen.locator("#leaderboard .leader-name b")).to_have_count(0)  # markup is text
@@ -191,6 +200,17 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     export = requests.get(f"{server.url}/api/rooms/{room}/quiz.json", timeout=10,
                           headers={"Authorization": f"Bearer {token}"}).json()
     assert [(row["nickname"], row["points"]) for row in export["standings"]] == board
+    # the presenter screen's own download links work (with its cookie), any time
+    fetched = screen.evaluate("""async () => Object.fromEntries(await Promise.all(
+        ['deck-export', 'qa-csv', 'qa-json', 'quiz-csv', 'quiz-json'].map(async (id) => {
+          const reply = await fetch(document.getElementById(id).href);
+          return [id, [reply.status, await reply.text()]];
+        })))""")
+    assert {key: status for key, (status, _) in fetched.items()} == dict.fromkeys(fetched, 200)
+    assert json.loads(fetched["deck-export"][1]) == DECK
+    assert fetched["quiz-csv"][1].splitlines()[-3:] == [
+        f"{rank},{name},{points}" for rank, (name, points) in
+        zip([row["rank"] for row in export["standings"]], board, strict=True)]
 
 
 def test_open_answers_reach_the_screen_only_once_the_presenter_shows_them(server, new_page):

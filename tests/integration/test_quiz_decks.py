@@ -134,13 +134,24 @@ def test_a_bad_deck_is_refused_with_the_first_bad_field_and_nothing_kept(
     assert kept == DECK
 
 
-def test_a_deck_file_past_the_body_limit_is_refused_as_json(server, room):
+@pytest.mark.parametrize("through", ["direct", "nginx"])
+def test_a_deck_at_every_limit_is_taken_and_a_larger_file_refused_as_json(request, server,
+                                                                          room, through):
     name, token = room
-    reply = put_deck(server.url, name, token, b'{"version": 1, "items": [' + b" " * 70_000)
+    base = request.getfixturevalue("nginx").url if through == "nginx" else server.url
+    item = {"kind": "quiz", "question": "😀" * 200, "options": ["🎉" * 80] * 8, "correct": 7,
+            "seconds": 300}
+    biggest = {"version": 1, "title": "t" * 200, "items": [item] * 50}
+    escaped = json.dumps(biggest)  # every emoji as a \uXXXX\uXXXX pair: the largest spelling
+    assert len(escaped) > 500_000
+    reply = put_deck(base, name, token, escaped)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["deck"] == biggest
+    reply = put_deck(base, name, token, b'{"version": 1, "items": [' + b" " * 800_000)
     assert reply.status_code == 413
     assert reply.json()["error"]["code"] == "too_large"
-    assert requests.get(f"{server.url}/api/rooms/{name}/deck", headers=bearer(token)
-                        ).json()["items"] == []
+    kept = requests.get(f"{base}/api/rooms/{name}/deck", headers=bearer(token)).json()
+    assert kept == biggest
 
 
 def test_deck_files_need_the_presenter_token(server, room):

@@ -48,7 +48,7 @@ def test_accept_language_chooses_german(client):
     assert html_lang(page) == "de"
     text = page.get_data(as_text=True)
     assert "Raum erstellen" in text and "Create room" not in text
-    assert 'data-catalogue="/i18n/de.json"' in text
+    assert re.search(r'data-catalogue="/i18n/de\.json\?v=[0-9a-f]{16}"', text)
 
 
 def test_switch_wins_and_is_remembered(client):
@@ -116,5 +116,22 @@ def test_catalogue_for_page_scripts(client):
     assert "public" in catalogue.headers["Cache-Control"]
     again = client.get("/i18n/de.json", headers={"If-None-Match": catalogue.headers["ETag"]})
     assert again.status_code == 304
+    assert "immutable" not in catalogue.headers["Cache-Control"]
+    versioned = client.get(f"/i18n/de.json?v={catalogue.headers['ETag'].strip(chr(34))}")
+    assert "immutable" in versioned.headers["Cache-Control"]  # that address never changes
+    assert "max-age=31536000" in versioned.headers["Cache-Control"]
     assert client.get("/i18n/en.json").json == {}
     assert client.get("/i18n/xx.json").status_code == 404
+
+
+def test_error_pages_speak_the_readers_language(client):
+    missing = client.get("/r/no spaces", headers={"Accept-Language": "de"})
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert html_lang(missing) == "de"
+    assert "Diese Seite gibt es nicht" in missing.get_data(as_text=True)
+    assert "Not Found" not in missing.get_data(as_text=True)
+    wrong = client.put("/", headers={"Accept-Language": "en"})
+    assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
+    assert "This address does not take that request" in wrong.get_data(as_text=True)
+    api = client.get("/api/rooms/no spaces/nothing")
+    assert api.status_code == 404 and api.json["error"]["code"] == "bad_request"
