@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.audience.demo import seed_demo
+from app.audience.demo import DEMO_ROOM, seed_demo
+from app.audience.expiry import Expiry
 from app.audience.wiring import Audience, build_audience
 from app.cluster.notices import Cluster
 from app.config import (
@@ -48,12 +49,13 @@ from app.sync.presence import Presence
 from app.sync.rooms import Rooms
 from app.sync.streams import Streams
 from app.transport import engineio_rules
+from app.transport.addresses import AddressBudget
 from app.transport.connections import ConnectionGate, clients_by_transport
 from app.transport.origins import origin_check
 from app.transport.packets import ChorusPacket
 from app.transport.polling_posts import PollingBodyLimit, allow_full_polling_posts
 from app.transport.traffic import Traffic
-from app.web import api, events, health, locale, pages
+from app.web import api, events, headers, health, locale, pages
 from app.web import audience as audience_pages
 from app.web import decks as deck_files
 from app.web import metrics as metrics_page
@@ -95,10 +97,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         max_rooms=app.config["MAX_ROOMS"], op_ttl=app.config["OP_TTL"]))
     hashes = open_hashes(app.config["STORE"])
     _settle_secret_key(app, hashes)
+    room_budget = AddressBudget(app.config["ROOM_RATE"], app.config["ROOM_BURST"],
+                                "rooms created from this address")
     rooms, audience = _build_layers(app, _timed(store, metrics), hashes, manager, traffic,
-                                    metrics)
+                                    metrics, room_budget)
     app.extensions["chorus"] = Services(store=store, hashes=hashes, rooms=rooms,
-                                        audience=audience)
+                                        audience=audience, room_budget=room_budget)
+    app.extensions["chorus.expiry"] = _expiry(app, store, hashes, rooms)
     app.extensions["chorus.drain"] = _drain(rooms, gate)  # on SIGTERM (gunicorn.conf.py)
     _watch(metrics, rooms, manager, traffic, store, app.config["WORKER_CONNECTIONS"])
     _init_languages(app)
@@ -261,7 +266,8 @@ def _settle_secret_key(app: Flask, hashes: Hashes) -> None:
 
 
 def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedisManager | None,
-                  traffic: Traffic, metrics: Metrics) -> tuple[Rooms, Audience]:
+                  traffic: Traffic, metrics: Metrics,
+                  room_budget: AddressBudget) -> tuple[Rooms, Audience]:
     """Sync, cluster and audience over the store, and every namespace on Socket.IO; returns
     the rooms and audience mode, which the views use too."""
     def emit(event: str, data: dict, room: str, namespace: str = "/sync",
@@ -295,7 +301,7 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
     cluster.listen("changes", broadcaster.changed_elsewhere, broadcaster.resync)
     cluster.listen("presence", presence.elsewhere, presence.refresh)
     rooms = Rooms(store, broadcaster, presence, app.config["MAX_ROOMS_PER_CONNECTION"],
-                  start_heartbeat=cluster.start, streams=streams)
+                  start_heartbeat=cluster.start, streams=streams, room_budget=room_budget)
     audience = build_audience(
         hashes, app.config["SECRET_KEY"], cluster, coalescer_for,
         lambda namespace, event, data, room, everywhere: emit(event, data, room, namespace,
@@ -342,9 +348,35 @@ def _init_languages(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Pages, audience pages, deck files and exports, the page scripts' catalogues, the JSON
-    API and its event streams, /healthz and /metrics."""
+    API and its event streams, /healthz and /metrics, all with the security headers
+    (app/web/headers.py)."""
     for module in (pages, audience_pages, deck_files, locale, api, events, health, metrics_page):
         app.register_blueprint(module.bp)
+    headers.init_app(app)
+
+
+def _expiry(app: Flask, store: Store, hashes: Hashes, rooms: Rooms) -> Expiry:
+    """Idle rooms removed after CHORUS_ROOM_TTL (app/audience/expiry.py). The sweeps start
+    with the first request or the first join, like every other timer here."""
+    def occupied() -> set[str]:
+        # Every namespace's Socket.IO rooms here, less each connection's own room (named by
+        # its sid) and the audience's "<room>#present" suffix; and the event streams' rooms.
+        found = set(rooms.streams.watched_rooms()) if rooms.streams else set()
+        for members_by_room in list(socketio.server.manager.rooms.values()):
+            for name, members in list(members_by_room.items()):
+                if name is not None and name not in members:
+                    found.add(name.partition("#")[0])
+        return found
+
+    expiry = Expiry(store, hashes, app.config["ROOM_TTL"], occupied, keep={DEMO_ROOM})
+
+    def start() -> None:
+        expiry.start(socketio.start_background_task, socketio.sleep)
+
+    app.before_request(start)
+    heartbeat = rooms.start_heartbeat
+    rooms.start_heartbeat = lambda: (heartbeat(), start())
+    return expiry
 
 
 def _check_serving(app: Flask, manager: ChorusRedisManager | None) -> None:

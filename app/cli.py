@@ -27,6 +27,14 @@ credential. On a single SQLite process there is no queue: the server notices suc
 within its heartbeat (5 s), where an HTTP write reaches clients at once. ``watch`` always
 needs a server: it uses the ``chorus_client`` package (clients/python), installed or from
 this checkout.
+
+``rooms`` lists every room the store holds with its last activity (a write, or a connection
+still open at the last expiry sweep), and ``rooms delete NAME`` removes one at once, with its
+polls, questions and presenter claim (app/audience/expiry.py). Both open the store directly
+(``--store``, default CHORUS_STORE): a SQLite file or a Redis, not a server's memory store::
+
+    .venv/bin/python -m app.cli rooms
+    .venv/bin/python -m app.cli rooms delete squatted-name
 """
 
 from __future__ import annotations
@@ -35,14 +43,17 @@ import argparse
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.audience.expiry import Expiry
 from app.config import DEFAULTS, message_queue_url, settings_from_environ
-from app.state import open_store
+from app.state import open_hashes, open_store
 from app.state.errors import FORBIDDEN, UNAVAILABLE, ChorusError
 from app.sync.payloads import is_room_name, parse_write
 
@@ -190,6 +201,36 @@ def watch(room: str, key: str | None, url: str | None, seconds: float | None) ->
     return 0
 
 
+def rooms(store: str | None, delete: str | None = None) -> int:
+    """Print each room and its last activity, oldest first; or remove the room ``delete``."""
+    url = _config(store, None)["STORE"]
+    target, hashes = open_store(url), open_hashes(url)
+    expiry = Expiry(target, hashes, ttl=DEFAULTS["ROOM_TTL"])
+    try:
+        if delete is not None:
+            removed = expiry.remove(delete)
+            print(json.dumps({"ok": removed, "room": delete, "removed": removed}))
+            return 0 if removed else 1
+        now = time.time()
+        claimed = set(expiry.presenters.rooms())
+        for name, at in sorted(target.activity().items(), key=lambda item: item[1]):
+            stamp = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            print(f"{name}\t{stamp}\tidle {_duration(now - at)}"
+                  f"{chr(9) + 'presenter' if name in claimed else ''}")
+    finally:
+        target.close()
+        hashes.close()
+    return 0
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description=__doc__.split("\n")[0])
     parser.add_argument("--url", help=f"server URL (default: CHORUS_URL, then {DEFAULT_URL}); "
@@ -217,7 +258,17 @@ def main(argv: list[str] | None = None) -> int:
     watch_.add_argument("room")
     watch_.add_argument("key", nargs="?", help="only this key's changes")
     watch_.add_argument("--seconds", type=float, help="stop after this many seconds")
+    rooms_ = commands.add_parser("rooms", help="list rooms and their last activity; "
+                                               "`rooms delete NAME` removes one")
+    rooms_.add_argument("action", nargs="?", choices=["delete"])
+    rooms_.add_argument("name", nargs="?")
     args = parser.parse_args(argv)
+    if args.command == "rooms":
+        if args.action == "delete" and not args.name:
+            parser.error("rooms delete needs the room's name")
+        if args.action is None and args.name:
+            parser.error("rooms takes no name; to remove one: rooms delete NAME")
+        return rooms(args.store, args.name if args.action == "delete" else None)
     if args.command == "watch":
         if args.store:
             parser.error("watch follows a server: give --url, not --store")

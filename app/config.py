@@ -11,6 +11,7 @@ table, generated from ``SETTINGS``, names every variable in one place.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,26 @@ def _flag(raw: str) -> bool:
 
 def _list(raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# One CSP source expression: a keyword ('self', 'none'), a scheme (https:) or a host source
+# (https://slides.example.org, *.example.org:443). Nothing that could end the directive (; ,).
+_SOURCE = re.compile(r"'(self|none)'|[a-z][a-z0-9+.-]*:|"
+                     r"([a-z][a-z0-9+.-]*://)?(\*\.)?[A-Za-z0-9.-]+(:(\d+|\*))?(/[^\s;,']*)?",
+                     re.IGNORECASE)
+
+
+def _sources(raw: str) -> str:
+    sources = raw.split()
+    if not sources:
+        raise ValueError("must name at least one source, e.g. 'self' or 'none'")
+    for source in sources:
+        if not _SOURCE.fullmatch(source):
+            raise ValueError(f"{source!r} is not a CSP source ('self', 'none', "
+                             "https://host.example, *.example.org)")
+    if "'none'" in sources and len(sources) > 1:
+        raise ValueError("'none' cannot be combined with other sources")
+    return " ".join(sources)
 
 
 @dataclass(frozen=True)
@@ -136,6 +157,21 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds an `op` id is remembered, so a retried write is applied once."),
     Setting("MAX_KEYS", 256, _count, "Keys per room."),
     Setting("MAX_ROOMS", 10000, _count, "Rooms per store."),
+    Setting("ROOM_TTL", 7 * 24 * 3600, _seconds,
+            "Seconds a room may stay without any connection and without any write before it "
+            "is removed, values, polls, questions and presenter claim with it (the `demo` room "
+            "is kept); fractions allowed."),
+    Setting("ROOM_RATE", 0.1, _number,
+            "Rooms a second one client address may create (POST /rooms, or a socket write that "
+            "creates a room), after its burst; past it the answer is 429 / `rate_limited` with "
+            "`retry_after_ms`. Loopback is exempt; behind the trusted proxy the address is "
+            "the client's. 0 turns the budget off."),
+    Setting("ROOM_BURST", 20, _count,
+            "Rooms one client address may create at once before CHORUS_ROOM_RATE applies."),
+    Setting("FRAME_ANCESTORS", "'self'", _sources,
+            "Space-separated pages allowed to frame Chorus (the CSP's `frame-ancestors`), e.g. "
+            "`'self' https://slides.example.org` to embed the display screen in web slides; "
+            "`'none'` forbids every frame."),
     Setting("MAX_ROOMS_PER_CONNECTION", 32, _count, "Rooms one connection may join at once."),
     Setting("MAX_PAYLOAD", 1000000, _count,
             "Bytes: the largest long-polling POST (advertised to clients as `maxPayload`); a "

@@ -21,10 +21,13 @@ export class DeckPanel {
     this.dirty = false;
     this.status = null;
     $("deck-next").addEventListener("click", next);
-    $("deck-export").href = `${this.base}/deck?token=${encodeURIComponent(token)}`;
+    // Downloads under the presenter path: the presenter cookie goes along, no URL holds the
+    // token (docs/security.md).
+    const links = `/present/${encodeURIComponent(room)}`;
+    $("deck-export").href = `${links}/deck`;
     for (const [id, path] of [["qa-csv", "questions.csv"], ["qa-json", "questions.json"],
                               ["quiz-csv", "quiz.csv"], ["quiz-json", "quiz.json"]]) {
-      $(id).href = `${this.base}/${path}?token=${encodeURIComponent(token)}`;
+      $(id).href = `${links}/${path}`;
     }
     const form = $("deck-form");
     form.elements.kind.addEventListener("change", () => this.showFields());

@@ -1,4 +1,4 @@
-// The big screen: /present/<room>?token=T for the presenter, /display/<room> for a second
+// The big screen: /present/<room> for the presenter (its cookie), /display/<room> for a second
 // screen. Same page, same code; the token decides whether there are controls.
 //
 // The presenter joins /poll and /qa with the token (results always visible, every question),
@@ -59,6 +59,22 @@ if (presenter) {
     history.replaceState(null, "", url);
   }
   $("created-close")?.addEventListener("click", () => $("created").remove());
+  $("copy-presenter-link").addEventListener("click", () => copyPresenterLink());
+}
+
+// The second device's link (the token in its fragment, never sent to a server), to the
+// clipboard; where the Clipboard API is missing (plain http on a LAN address) the old way.
+async function copyPresenterLink() {
+  const field = $("second-device-link");
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(field.value);
+    copied = true;
+  } catch (error) {
+    field.select();
+    copied = document.execCommand("copy");
+  }
+  note("copy-note", copied ? t("Copied") : t("Select the link and copy it"), 4000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,10 +197,12 @@ function drawQuiz(view) {
   const waiting = current?.kind === "text" && results?.waiting ? results.waiting : [];
   $("moderation").hidden = waiting.length === 0;
   $("waiting").replaceChildren(...waiting.map((answer) => {
-    const buttons = [[t("Show"), true], [t("Reject"), false]].map(([label, shown]) => {
+    const show = t("Show: {answer}", { answer: answer.text });
+    const reject = t("Reject: {answer}", { answer: answer.text });
+    const choices = [[t("Show"), show, true], [t("Reject"), reject, false]];
+    const buttons = choices.map(([label, named, shown]) => {
       const button = el("button", { cls: "secondary small", text: label,
-                                    attrs: { type: "button",
-                                             "aria-label": `${label}: ${answer.text}` } });
+                                    attrs: { type: "button", "aria-label": named } });
       button.addEventListener("click", async () => {
         const ack = await pollChannel.send("moderate", { poll: current.id, id: answer.id, shown });
         if (!ack.ok) note("poll-note", explain(ack));
@@ -212,10 +230,10 @@ function drawPollActions(p) {
   reveal.textContent = p.revealed ? t("Hide results") : t("Reveal results");
   $("poll-close").disabled = !p.open;
   $("poll-close").textContent = p.open ? t("Close poll") : t("Closed");
-  const base = `/api/rooms/${encodeURIComponent(room)}/polls/${p.id}/results`;
-  const query = `?token=${encodeURIComponent(token)}`;
-  $("poll-csv").href = `${base}.csv${query}`;
-  $("poll-json").href = `${base}.json${query}`;
+  // Under the presenter path, so the presenter cookie goes along and no URL holds the token.
+  const base = `/present/${encodeURIComponent(room)}/polls/${p.id}/results`;
+  $("poll-csv").href = `${base}.csv`;
+  $("poll-json").href = `${base}.json`;
 }
 
 pollChannel.addEventListener("joined", (e) => setPoll(e.detail));
@@ -232,7 +250,8 @@ if (presenter) {
   const optionsField = $("poll-options-field");
   const kindOf = () => form.elements.kind.value;
   const showOptions = () => {
-    optionsField.hidden = !["choice", "ranking"].includes(kindOf());
+    optionsField.hidden = !["choice", "ranking", "quiz"].includes(kindOf());
+    $("poll-quiz-fields").hidden = kindOf() !== "quiz";
   };
   for (const radio of form.elements.kind) radio.addEventListener("change", showOptions);
   showOptions();
@@ -242,10 +261,16 @@ if (presenter) {
     const kind = kindOf();
     const payload = { kind, question: $("poll-text").value.trim(),
                       hidden: $("poll-hidden").checked };
-    if (kind === "choice" || kind === "ranking") {
+    if (kind === "quiz") {
+      payload.correct = Number($("poll-correct").value) - 1;
+      payload.seconds = Number($("poll-seconds").value);
+    }
+    if (kind === "choice" || kind === "ranking" || kind === "quiz") {
       payload.options = $("poll-options").value.split("\n").map((o) => o.trim()).filter(Boolean);
       if (payload.options.length < 2 || payload.options.length > 8) {
-        note("poll-form-note", t("A multiple-choice poll needs 2 to 8 options, one per line."));
+        note("poll-form-note", kind === "choice"
+          ? t("A multiple-choice poll needs 2 to 8 options, one per line.")
+          : t("This kind needs 2 to 8 options, one per line."));
         return;
       }
     }

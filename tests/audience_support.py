@@ -6,18 +6,21 @@ import threading
 import time
 from collections import Counter
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import socketio
 
 
 def create_room(base_url: str, room: str) -> str:
-    """Create a room through the landing page's form; returns its presenter token."""
+    """Create a room through the landing page's form; returns its presenter token, which the
+    answer gives only as the presenter cookie (never in the redirect's URL)."""
     reply = requests.post(base_url + "/rooms", data={"room": room}, allow_redirects=False)
     location = reply.headers["Location"]
-    assert "/present/" in location, location
-    return parse_qs(urlsplit(location).query)["token"][0]
+    assert urlsplit(location).path == f"/present/{room}", location
+    token = reply.cookies["chorus_presenter"]
+    assert token not in location, location
+    return token
 
 
 def device_session(base_url: str, room: str) -> requests.Session:
@@ -86,7 +89,7 @@ def assert_quiz_exact(base_url: str, room: str, token: str, host: AudienceClient
     assert results["counts"] == [expected[i] for i in range(4)]
     assert results["right"] == expected[correct]
     export = requests.get(f"{base_url}/api/rooms/{room}/quiz.json",
-                          params={"token": token}).json()
+                          headers={"Authorization": f"Bearer {token}"}).json()
     points = {row["nickname"]: row["points"] for row in export["standings"]}
     assert points == {name: earned for name, _, earned in played}
     ranked = [row["points"] for row in export["standings"]]

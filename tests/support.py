@@ -360,8 +360,10 @@ class RedisServer:
         """Start as a Redis Cluster of this one node, holding every slot: a script or command
         whose keys span slots fails here (CROSSSLOT) as it would on a real cluster, while a
         plain client reaches every key."""
+        # The cluster bus port defaults to the port + 10000, which does not exist for a free
+        # port above 55535: name a free one.
         self.args += ["--cluster-enabled", "yes", "--cluster-config-file",
-                      str(self.dir / "nodes.conf")]
+                      str(self.dir / "nodes.conf"), "--cluster-port", str(free_port())]
         self.start(timeout)
         import redis
 

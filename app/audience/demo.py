@@ -24,7 +24,9 @@ def seed_demo(rooms: Rooms, presenters: Presenters, base_url: str) -> None:
     except ChorusError as exc:
         log.warning("demo presenter link not made: %s", exc.message)
     else:
-        log.warning("demo room presenter link (keep it to yourself): %s/present/%s?token=%s",
+        # The token in the fragment, as on the presenter screen: opened, the link is traded for
+        # the presenter cookie and no server ever sees the token in a URL.
+        log.warning("demo room presenter link (keep it to yourself): %s/present/%s#token=%s",
                     base_url, DEMO_ROOM, token)
     for control in BOARD:
         try:

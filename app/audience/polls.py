@@ -115,6 +115,16 @@ class Polls:
         return sorted((json.loads(text) for field, text in polls.items() if field.isdigit()),
                       key=lambda poll: poll["id"])
 
+    def forget(self, room: str) -> None:
+        """Remove every poll of ``room`` with what each kind kept beside it (answers, tallies,
+        quiz points and scores, nicknames, text answers): an expired room."""
+        count = int(self._hashes.hget("ids", f"poll:{room}") or 0)
+        per_poll = ("answers", "tally", "quiz_answered", "quiz_points", "text_writers", "texts")
+        self._hashes.drop(f"polls:{room}", f"quiz_scores:{room}", f"nicknames:{room}",
+                          f"nick_owners:{room}",
+                          *(f"{kind}:{room}:{n}" for n in range(1, count + 1) for kind in per_poll))
+        self._hashes.hdel("ids", f"poll:{room}", *(f"text:{room}:{n}" for n in range(1, count + 1)))
+
     def current(self, room: str) -> dict | None:
         number = self._hashes.hget(f"polls:{room}", "current")
         found = self._hashes.hget(f"polls:{room}", number) if number else None

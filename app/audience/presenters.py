@@ -26,6 +26,15 @@ class Presenters:
         token = secrets.token_urlsafe(18)
         return token if self._hashes.hsetnx(TOKENS, room, token) else None
 
+    def release(self, room: str) -> None:
+        """Forget ``room``'s token: the name may be claimed again (an expired room, or a claim
+        the store had no room for)."""
+        self._hashes.hdel(TOKENS, room)
+
+    def rooms(self) -> list[str]:
+        """Every claimed room."""
+        return list(self._hashes.hgetall(TOKENS))
+
     def token(self, room: str) -> str | None:
         """The room's token (for the log line of the demo room only)."""
         return self._hashes.hget(TOKENS, room)

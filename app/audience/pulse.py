@@ -72,3 +72,8 @@ class Pulse:
             return False
         self._emit_everywhere("reactions", {"room": room, "counts": dict(taps)}, room)
         return True
+
+
+def forget_pace(hashes: Hashes, room: str) -> None:
+    """Remove ``room``'s pace votes (an expired room; app/audience/expiry.py)."""
+    hashes.drop(f"pace:{room}")

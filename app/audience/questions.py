@@ -53,6 +53,12 @@ class Questions:
             return json.loads(self._hashes.hget(f"qa:{room}", question_id) or "{}")
         return question
 
+    def forget(self, room: str) -> None:
+        """Remove every question of ``room``, with its votes and order (an expired room)."""
+        ids = list(self._hashes.hgetall(f"qa:{room}"))
+        self._hashes.drop(f"qa:{room}", f"qa_votes:{room}", f"qa_meta:{room}",
+                          *(f"qa_voters:{room}:{qid}" for qid in ids))
+
     def upvote(self, room: str, question_id: Any, device: str) -> tuple[int, bool]:
         """One upvote per device; returns (votes, whether this one counted)."""
         question = self._get(room, question_id)

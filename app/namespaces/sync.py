@@ -16,6 +16,7 @@ from app.namespaces.base import ContractNamespace
 from app.state.errors import ChorusError
 from app.sync.payloads import parse_auth, parse_join, parse_leave
 from app.sync.rooms import Member, Rooms
+from app.transport.addresses import budget_key
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class SyncNamespace(ContractNamespace):
             refused.error_args = {"code": refusal.code, "message": refusal.message}
             raise refused from None
         client = client or "anon-" + secrets.token_urlsafe(12)
-        self.members[sid] = Member(sid, client, name)
+        self.members[sid] = Member(sid, client, name, budget_key=budget_key(environ))
 
     def disconnected(self, sid: str, reason: Any = None) -> None:
         """Take a closed connection out of every room it was in."""
@@ -86,7 +87,7 @@ class SyncNamespace(ContractNamespace):
 
     def _write(self, kind: str, sid: str, data: Any) -> dict:
         member = self._member(sid)
-        return self.rooms.write(kind, data, member.client, member.rooms)
+        return self.rooms.write(kind, data, member.client, member.rooms, member.budget_key)
 
     def _member(self, sid: str) -> Member:
         member = self.members.get(sid)

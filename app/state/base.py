@@ -12,6 +12,7 @@ process, lost on restart), ``sqlite_store`` (the default: one box, survives rest
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +90,24 @@ class Store(ABC):
         Raises ChorusError for refusals that are not remembered (too_large, bad_request,
         unavailable); a conflict is an answer, returned (and remembered) like a success.
         """
+
+    @abstractmethod
+    def touch(self, rooms: Iterable[str], create: bool = False) -> None:
+        """Mark ``rooms`` active now: rooms with connections, by the expiry sweep
+        (app/audience/expiry.py). A room the store does not hold is left alone, unless
+        ``create``: then it is made, empty (a room claimed on the landing page), within
+        ``max_rooms`` (too_large past it). Every write marks its room active by itself."""
+
+    @abstractmethod
+    def activity(self) -> dict[str, float]:
+        """Every room the store holds, with its last activity (seconds since 1970, the
+        backend's clock)."""
+
+    @abstractmethod
+    def remove(self, room: str, idle_since: float | None = None) -> bool:
+        """Remove a room, its values and its history, freeing its place under ``max_rooms``;
+        with ``idle_since``, only if it has not been active after that time (checked in the
+        same atomic step, so a write racing the sweep keeps its room). True when removed."""
 
     @abstractmethod
     def check(self) -> None:

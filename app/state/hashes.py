@@ -43,6 +43,11 @@ class Hashes(ABC):
         """Remove fields."""
 
     @abstractmethod
+    def drop(self, *names: str) -> None:
+        """Remove whole hashes and sets by name, in one step (an expired room's polls and
+        questions)."""
+
+    @abstractmethod
     def vote(self, answers: str, tally: str, voter: str, choice: str) -> str | None:
         """Record ``voter``'s choice and move the tally with it, in one step: the old choice
         loses one, the new one gains one. Returns the old choice (None for a first vote)."""

@@ -59,6 +59,12 @@ class MemoryHashes(Hashes):
             for field in fields:
                 held.pop(field, None)
 
+    def drop(self, *names: str) -> None:
+        with self._lock:
+            for name in names:
+                self._hashes.pop(name, None)
+                self._sets.pop(name, None)
+
     def count_once(self, voters: str, counts: str, field: str, voter: str) -> int | None:
         with self._lock:
             members = self._sets.setdefault(voters, set())

@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 from app.state.base import Applied, Batch, Limits, Store, Write
@@ -29,9 +30,10 @@ from app.state.writes import (
 
 
 class _Room:
-    __slots__ = ("version", "floor", "key_floor", "entries", "live", "dead")
+    __slots__ = ("version", "floor", "key_floor", "entries", "live", "dead", "active_at")
 
-    def __init__(self) -> None:
+    def __init__(self, active_at: float = 0.0) -> None:
+        self.active_at = active_at  # wall clock of the last write or touch
         self.version = 0
         self.floor = 0  # a `since` below this cannot be answered with changes
         self.key_floor = 0  # highest version among forgotten tombstones
@@ -43,8 +45,10 @@ class _Room:
 class MemoryStore(Store):
     """Rooms in a dict, guarded by a lock (gevent never switches inside it: no I/O there)."""
 
-    def __init__(self, limits: Limits | None = None, clock=time.monotonic) -> None:
+    def __init__(self, limits: Limits | None = None, clock=time.monotonic,
+                 wall=time.time) -> None:
         super().__init__(limits)
+        self._wall = wall
         self._epoch = secrets.token_urlsafe(9)
         self._rooms: dict[str, _Room] = {}
         self._ops: OrderedDict[tuple[str, str], tuple[dict, float]] = OrderedDict()
@@ -80,6 +84,30 @@ class MemoryStore(Store):
             self._remember(write, ack)
             return Applied(ack, version)
 
+    def touch(self, rooms: Iterable[str], create: bool = False) -> None:
+        now = self._wall()
+        with self._lock:
+            for name in rooms:
+                room = self._rooms.get(name)
+                if room is None and create:
+                    if len(self._rooms) >= self.limits.max_rooms:
+                        raise too_large(f"the store holds at most {self.limits.max_rooms} rooms")
+                    room = self._rooms[name] = _Room()
+                if room is not None:
+                    room.active_at = now
+
+    def activity(self) -> dict[str, float]:
+        with self._lock:
+            return {name: room.active_at for name, room in self._rooms.items()}
+
+    def remove(self, room: str, idle_since: float | None = None) -> bool:
+        with self._lock:
+            held = self._rooms.get(room)
+            if held is None or (idle_since is not None and held.active_at > idle_since):
+                return False
+            del self._rooms[room]
+            return True
+
     def check(self) -> None:
         return None
 
@@ -96,6 +124,7 @@ class MemoryStore(Store):
         if entry is None:
             return unchanged_ack(current), None
         self._rooms[write.room] = room
+        room.active_at = self._wall()
         room.version += 1
         entry.rversion = room.version
         was_live = current is not None and not current.deleted

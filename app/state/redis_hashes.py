@@ -68,6 +68,12 @@ class RedisHashes(Hashes):
         if fields:
             self._call(self._redis.hdel, self._h(name), *fields)
 
+    def drop(self, *names: str) -> None:
+        for start in range(0, len(names), 500):  # DEL takes keys by the hundred, not by the 100k
+            part = names[start:start + 500]
+            self._call(self._redis.delete, *(self._h(n) for n in part),
+                       *(f"{PREFIX}:s:{n}" for n in part))
+
     def close(self) -> None:
         self._redis.close()
         self._redis.connection_pool.disconnect()

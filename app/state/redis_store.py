@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ class RedisStore(Store):
         self._write = self._redis.register_script((LUA / "write.lua").read_text())
         self._read = self._redis.register_script((LUA / "read.lua").read_text())
         self._admit = self._redis.register_script((LUA / "admit.lua").read_text())
+        self._touch = self._redis.register_script((LUA / "touch.lua").read_text())
+        self._remove = self._redis.register_script((LUA / "remove.lua").read_text())
         self._confirm = is_sentinel_url(url)  # replicas confirm each write (WAIT)
         self._min_replicas = min_replicas(url)
         self._online: int | None = None  # the primary's online replicas, last counted
@@ -171,6 +174,57 @@ class RedisStore(Store):
             now = after
         return int((now + self._offset + START_WITHIN) * 1e6)
 
+    def touch(self, rooms: Iterable[str], create: bool = False) -> None:
+        names = list(dict.fromkeys(rooms))
+        if not names:
+            return
+        if create:  # a place in the store first, as a first write takes one
+            for room in names:
+                if not self._call(self._admit, [f"{PREFIX}:rooms"],
+                                  [room, self.limits.max_rooms]):
+                    raise too_large(f"the store holds at most {self.limits.max_rooms} rooms")
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            for room in names:
+                self._touch(keys=[self._room_keys(room)[0]], args=["1" if create else "0"],
+                            client=pipe)
+            pipe.execute()
+        except redis.RedisError as exc:
+            raise unavailable(f"Redis is unavailable: {exc}") from None
+
+    def activity(self) -> dict[str, float]:
+        """Rooms from before rooms expired have no activity yet: marked active now."""
+        try:
+            rooms = sorted(member.decode() for member in
+                           self._redis.smembers(f"{PREFIX}:rooms"))
+            pipe = self._redis.pipeline(transaction=False)
+            for room in rooms:
+                pipe.hget(self._room_keys(room)[0], "active_at")
+            found = dict(zip(rooms, pipe.execute(), strict=True))
+        except redis.RedisError as exc:
+            raise unavailable(f"Redis is unavailable: {exc}") from None
+        unmarked = [room for room, at in found.items() if at is None]
+        if unmarked:
+            self.touch(unmarked)
+            now = time.time() + (self._offset or 0.0)
+            found.update(dict.fromkeys(unmarked, now))
+        return {room: float(at) for room, at in found.items()}
+
+    def remove(self, room: str, idle_since: float | None = None) -> bool:
+        """``idle_since`` is in Redis's clock: on one box, or with NTP, time.time() is it.
+
+        Out of the rooms set first, then the room's keys if still idle, then back into the set
+        if they stay: a write between the two steps finds its room and marks it active, so the
+        removal refuses, and no room ever exists uncounted."""
+        rooms = f"{PREFIX}:rooms"
+        since = "" if idle_since is None else repr(float(idle_since))
+        self._command(self._redis.srem, rooms, room)
+        removed = self._call(self._remove, [*self._room_keys(room), self._epoch_key(room)],
+                             [since])
+        if not removed and self._command(self._redis.exists, self._room_keys(room)[0]):
+            self._command(self._redis.sadd, rooms, room)
+        return bool(removed)
+
     def check(self) -> None:
         try:
             self._redis.ping()
@@ -214,6 +268,13 @@ class RedisStore(Store):
     @staticmethod
     def _new_epoch() -> str:
         return secrets.token_urlsafe(9)
+
+    def _command(self, command, *args):
+        try:
+            return command(*args)
+        except redis.RedisError as exc:
+            self._forget_server()
+            raise unavailable(f"Redis is unavailable: {exc}") from None
 
     def _call(self, script, keys: list, args: list) -> list:
         try:

@@ -63,6 +63,13 @@ class SqliteHashes(Hashes):
             except sqlite3.Error as exc:
                 raise unavailable(f"the store is unavailable: {exc}") from None
 
+    def drop(self, *names: str) -> None:
+        def apply(db):
+            db.executemany("DELETE FROM hashes WHERE name=?", [(n,) for n in names])
+            db.executemany("DELETE FROM sets WHERE name=?", [(n,) for n in names])
+        if names:
+            self._transaction(apply)
+
     def vote(self, answers: str, tally: str, voter: str, choice: str) -> str | None:
         def apply(db):
             row = db.execute("SELECT value FROM hashes WHERE name=? AND field=?",

@@ -18,6 +18,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from app.state.base import Applied, Batch, Limits, Store, Write
@@ -42,7 +43,8 @@ CREATE TABLE IF NOT EXISTS rooms (
     floor INTEGER NOT NULL DEFAULT 0,
     key_floor INTEGER NOT NULL DEFAULT 0,
     live INTEGER NOT NULL DEFAULT 0,
-    dead INTEGER NOT NULL DEFAULT 0
+    dead INTEGER NOT NULL DEFAULT 0,
+    active_at REAL NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entries (
     room TEXT NOT NULL,
@@ -85,6 +87,7 @@ class SqliteStore(Store):
         self._clock = clock
         self._last_sweep = clock()
         with self._transaction() as db:
+            self._add_activity(db)
             db.execute("INSERT OR IGNORE INTO meta VALUES ('epoch', ?)",
                        (secrets.token_urlsafe(9),))
             self._epoch = db.execute("SELECT value FROM meta WHERE name='epoch'").fetchone()[0]
@@ -127,6 +130,38 @@ class SqliteStore(Store):
             self._sweep_ops(db)
         return Applied(ack, version)
 
+    def touch(self, rooms: Iterable[str], create: bool = False) -> None:
+        names = list(rooms)
+        if not names:
+            return
+        now = self._clock()
+        with self._transaction() as db:
+            if create:
+                held = {row[0] for row in db.execute(
+                    f"SELECT room FROM rooms WHERE room IN ({','.join('?' * len(names))})",
+                    names)}
+                new = [name for name in dict.fromkeys(names) if name not in held]
+                count = db.execute("SELECT count(*) FROM rooms").fetchone()[0]
+                if new and count + len(new) > self.limits.max_rooms:
+                    raise too_large(f"the store holds at most {self.limits.max_rooms} rooms")
+                db.executemany("INSERT INTO rooms (room, version) VALUES (?, 0)",
+                               [(name,) for name in new])
+            db.executemany("UPDATE rooms SET active_at=? WHERE room=?",
+                           [(now, name) for name in names])
+
+    def activity(self) -> dict[str, float]:
+        with self._read() as db:
+            return dict(db.execute("SELECT room, active_at FROM rooms").fetchall())
+
+    def remove(self, room: str, idle_since: float | None = None) -> bool:
+        with self._transaction() as db:
+            removed = db.execute("DELETE FROM rooms WHERE room=? AND active_at<=?",
+                                 (room, float("inf") if idle_since is None else idle_since)
+                                 ).rowcount
+            if removed:
+                db.execute("DELETE FROM entries WHERE room=?", (room,))
+        return bool(removed)
+
     def check(self) -> None:
         with self._read() as db:
             db.execute("SELECT 1").fetchone()
@@ -160,9 +195,17 @@ class SqliteStore(Store):
         if dead > MAX_TOMBSTONES:
             floor, key_floor = self._forget_oldest_tombstone(db, write.room, floor, key_floor)
             dead -= 1
-        db.execute("INSERT OR REPLACE INTO rooms VALUES (?, ?, ?, ?, ?, ?)",
-                   (write.room, version, floor, key_floor, live, dead))
+        db.execute("INSERT OR REPLACE INTO rooms VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (write.room, version, floor, key_floor, live, dead, self._clock()))
         return ack_for(write, entry), version
+
+    def _add_activity(self, db) -> None:
+        """A file from before rooms expired has no ``active_at``: add it, every room active
+        now, so an upgrade never removes a room at its first sweep."""
+        columns = {row[1] for row in db.execute("PRAGMA table_info(rooms)")}
+        if "active_at" not in columns:
+            db.execute("ALTER TABLE rooms ADD COLUMN active_at REAL NOT NULL DEFAULT 0")
+            db.execute("UPDATE rooms SET active_at=?", (self._clock(),))
 
     @staticmethod
     def _forget_oldest_tombstone(db, room: str, floor: int, key_floor: int) -> tuple[int, int]:

@@ -48,6 +48,11 @@ class Broadcaster:
             # A change may have landed between the member's snapshot and now: look once.
             self._ticker.trigger(room)
 
+    def holds(self, room: str) -> int | None:
+        """The room version this process's members hold, None for a room not followed."""
+        sent = self._sent.get(room)
+        return sent[1] if sent is not None else None
+
     def unfollow(self, room: str) -> None:
         """Stop sending ``room`` (its last local member left)."""
         self._sent.pop(room, None)

@@ -17,6 +17,7 @@ from app.sync.broadcast import Broadcaster
 from app.sync.payloads import Join, parse_write
 from app.sync.presence import Presence
 from app.sync.streams import Reader, Streams, state_event
+from app.transport.addresses import AddressBudget
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Member:
     client: str
     name: str | None = None
     rooms: set[str] = field(default_factory=set)
+    budget_key: str | None = None  # its address for per-address budgets; None when exempt
 
 
 class Rooms:
@@ -35,8 +37,11 @@ class Rooms:
     def __init__(self, store: Store, broadcaster: Broadcaster, presence: Presence,
                  max_rooms_per_member: int = 32,
                  start_heartbeat: Callable[[], None] = lambda: None,
-                 streams: Streams | None = None) -> None:
+                 streams: Streams | None = None,
+                 room_budget: AddressBudget | None = None) -> None:
         self.store = store
+        self.room_budget = room_budget  # charged for socket writes that may create a room
+        self._written: set[str] = set()  # followed rooms that a write here has made exist
         self.broadcaster = broadcaster
         self.presence = presence
         self.streams = streams
@@ -77,6 +82,8 @@ class Rooms:
             if (self.presence.discard(room, member.client, member.sid) == 0
                     and not (self.streams and self.streams.watched(room))):
                 self.broadcaster.unfollow(room)
+                self._written.discard(room)
+                self._mark_active(room)
         return {"ok": True}
 
     def leave_all(self, member: Member) -> None:
@@ -118,16 +125,38 @@ class Rooms:
         if self.streams and self.streams.close(reader) and not self.presence.here(reader.room):
             self.broadcaster.unfollow(reader.room)
 
-    def write(self, kind: str, data: Any, client: str,
-              joined: set[str] | None = None) -> dict[str, Any]:
-        """Apply a set, incr or delete; ``joined`` is the writer's rooms (None for HTTP)."""
+    def write(self, kind: str, data: Any, client: str, joined: set[str] | None = None,
+              budget_key: str | None = None) -> dict[str, Any]:
+        """Apply a set, incr or delete; ``joined`` is the writer's rooms (None for HTTP).
+
+        A socket write to a room that its members see empty may create the room: it is charged
+        to the writer's address (``budget_key``) first, and refused with RateLimited past the
+        budget, as POST /rooms is. HTTP writes carry the API token and are not charged."""
         write = parse_write(kind, data, client)
         if joined is not None and write.room not in joined:
             raise ChorusError(NOT_JOINED, f"join {write.room} before writing to it")
+        if self.room_budget is not None and joined is not None and \
+                self._may_create(write.room) and write.kind != "delete":
+            self.room_budget.take(budget_key)
         applied = self.store.apply(write)
         if applied.version is not None:
+            if joined is not None:
+                self._written.add(write.room)
             self.broadcaster.changed(write.room)
         return applied.ack
+
+    def _mark_active(self, room: str) -> None:
+        """The last member here left: the room's idle time (app/audience/expiry.py) counts
+        from now, not from its last write."""
+        try:
+            self.store.touch([room])
+        except ChorusError:  # a store away: the next expiry sweep marks occupied rooms anyway
+            pass
+
+    def _may_create(self, room: str) -> bool:
+        """Whether a write may bring ``room`` into the store: nobody here has seen it hold
+        anything."""
+        return room not in self._written and not self.broadcaster.holds(room)
 
     def snapshot(self, room: str) -> dict[str, Any]:
         """A room's full state and member count, as the HTTP API shows it."""

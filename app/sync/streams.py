@@ -184,6 +184,11 @@ class Streams:
     def watched(self, room: str) -> bool:
         return room in self._rooms
 
+    def watched_rooms(self) -> list[str]:
+        """Rooms with an open stream here (connections, for the expiry of idle rooms)."""
+        with self._lock:
+            return list(self._rooms)
+
     def count(self) -> int:
         return self._open
 

@@ -18,7 +18,6 @@ rejoin with ``since``.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import re
@@ -28,6 +27,7 @@ from typing import Any
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.transport.addresses import is_local
 from app.transport.traffic import Traffic
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class ConnectionGate:
             return ("503 Service Unavailable", "draining", "unavailable",
                     "this server is restarting; connect again in a moment")
         if self.per_address and self._open[address] >= self.per_address and \
-                not _is_local(environ):
+                not is_local(environ):
             return ("429 Too Many Requests", "per_address", "rate_limited",
                     f"{self.per_address} connections from one address are open already "
                     "(CHORUS_MAX_CONNECTIONS_PER_ADDRESS)")
@@ -176,21 +176,6 @@ def _has_sid(environ: dict) -> bool:
 
 def _json_refusal(status: str, code: str, message: str) -> tuple[str, bytes]:
     return status, json.dumps({"ok": False, "error": {"code": code, "message": message}}).encode()
-
-
-def _is_local(environ: dict) -> bool:
-    """A loopback client: both the address ProxyFix gave and the real peer (a client reaching
-    gunicorn's port directly cannot claim 127.0.0.1 in X-Forwarded-For)."""
-    peer = environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
-    return all(_is_loopback(a) for a in {environ.get("REMOTE_ADDR", ""), peer or ""} if a) \
-        and bool(environ.get("REMOTE_ADDR"))
-
-
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
 
 
 def clients_by_transport(eio: Any) -> dict[str, int]:

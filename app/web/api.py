@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from app.state.errors import FORBIDDEN, ChorusError, bad_request
 from app.sync.payloads import is_room_name
 from app.web.context import services
+from app.web.error_pages import error_page
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -116,10 +117,11 @@ def refused(error: ChorusError):
 
 @bp.app_errorhandler(HTTPException)
 def _http_error(error: HTTPException):
-    """JSON for errors under /api (unknown routes included); Flask's page elsewhere."""
+    """JSON for errors under /api (unknown routes included); a page in the reader's language
+    elsewhere (web/error_pages.py)."""
     if request.path.startswith("/api/"):
         return json_error(error)
-    return error
+    return error_page(error)
 
 
 def json_error(error: HTTPException):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import qrcode
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from qrcode.image.svg import SvgPathImage
 
 from app.state.errors import FORBIDDEN, ChorusError
@@ -13,6 +13,12 @@ from app.sync.payloads import is_room_name
 from app.web.context import services
 from app.web.cookies import give_cookies
 from app.web.pages import is_loopback, join_url
+from app.web.presenter_cookie import (
+    give_presenter_cookie,
+    presented_token,
+    presenter_token,
+    second_device_link,
+)
 
 bp = Blueprint("audience", __name__)
 bp.after_request(give_cookies)
@@ -20,17 +26,32 @@ bp.after_request(give_cookies)
 
 @bp.get("/present/<room>")
 def present(room: str):
-    """The presenter screen; only with the room's token (the link its creator was given)."""
+    """The presenter screen, for a browser holding the room's presenter cookie; without it, the
+    403 page, whose script trades a ``#token=`` fragment for the cookie (presenter_cookie.py)."""
     _check_room(room)
-    token = request.args.get("token", "")
+    token = presenter_token()
     if not services().audience.presenters.verify(room, token):
-        return render_template("forbidden.html", room=room), 403
+        return _forbidden(room)
     url = join_url(room)
-    return render_template("present.html", room=room, token=token, join_url=url,
+    page = render_template("present.html", room=room, token=token, join_url=url,
                            loopback=is_loopback(url), lan_address=lan_address(),
                            created=bool(request.args.get("created")),
-                           presenter_url=url_for("audience.present", room=room, token=token,
-                                                 _external=True))
+                           presenter_url=second_device_link(room, token))
+    # The page holds the token (its sockets join with it): kept out of every cache.
+    return page, {"Cache-Control": "no-store"}
+
+
+@bp.post("/present/<room>/session")
+def start_presenting(room: str):
+    """Trade a token (JSON ``{"token"}``, from a second device's link) for the cookie: 204, or
+    403 with a JSON refusal for a wrong one."""
+    _check_room(room)
+    body = request.get_json(silent=True)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not services().audience.presenters.verify(room, token):
+        refusal = ChorusError(FORBIDDEN, "this is not the room's presenter link")
+        return jsonify(refusal.ack()), 403
+    return give_presenter_cookie(Response(status=204), room, token)
 
 
 @bp.get("/display/<room>")
@@ -53,11 +74,12 @@ def qr_code(room: str):
 
 
 @bp.get("/api/rooms/<room>/polls/<int:poll>/results.<fmt>")
+@bp.get("/present/<room>/polls/<int:poll>/results.<fmt>")
 def poll_results(room: str, poll: int, fmt: str):
-    """A poll's results as CSV or JSON, for the presenter (token), at any time."""
+    """A poll's results as CSV or JSON, at any time, for the presenter: the cookie under
+    /present/<room>/ (the screen's download links), ``Authorization: Bearer`` for scripts."""
     _check_room(room)
-    token = request.args.get("token") or _bearer()
-    if not services().audience.presenters.verify(room, token):
+    if not services().audience.presenters.verify(room, presented_token()):
         body = ChorusError(FORBIDDEN, "results need the room's presenter token").ack()
         return jsonify(body), 403
     if fmt not in ("csv", "json"):
@@ -67,6 +89,10 @@ def poll_results(room: str, poll: int, fmt: str):
     filename = f"{room}-poll-{poll}.{fmt}"
     return Response(text, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _forbidden(room: str):
+    return render_template("forbidden.html", room=room), 403, {"Cache-Control": "no-store"}
 
 
 @bp.errorhandler(ChorusError)
@@ -86,11 +112,6 @@ def lan_address() -> str | None:
     except OSError:
         return None
     return None if address.startswith("127.") else address
-
-
-def _bearer() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 def _check_room(room: str) -> None:

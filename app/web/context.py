@@ -14,16 +14,19 @@ from app.audience.wiring import Audience
 from app.state import Store
 from app.state.hashes import Hashes
 from app.sync.rooms import Rooms
+from app.transport.addresses import AddressBudget
 
 
 @dataclass
 class Services:
-    """The store, the shared hashes, the room operations and audience mode of one app."""
+    """The store, the shared hashes, the room operations and audience mode of one app, and the
+    per-address budget for creating rooms."""
 
     store: Store
     hashes: Hashes
     rooms: Rooms
     audience: Audience
+    room_budget: AddressBudget
 
 
 def services() -> Services:

@@ -24,11 +24,15 @@ from app.extensions import socketio
 from app.state.errors import BAD_REQUEST, FORBIDDEN, ChorusError
 from app.sync.payloads import is_room_name
 from app.web.context import services
+from app.web.presenter_cookie import presented_token
 
 DEFAULT_LOCALE = "en"  # the message ids are English: no catalogue needed
 LANG_COOKIE = "chorus_lang"
 LANG_MAX_AGE = 365 * 24 * 3600
 CATALOGUE_MAX_AGE = 3600  # seconds a browser may reuse /i18n/<locale>.json unasked
+# The pages ask for /i18n/<locale>.json?v=<its hash>: that address can never hold other text,
+# so a browser keeps it for a year, and a new catalogue (another hash) is fetched at once.
+VERSIONED_MAX_AGE = 365 * 24 * 3600
 
 bp = Blueprint("locale", __name__)
 
@@ -91,6 +95,8 @@ def locale_context() -> dict:
     return {"page_locale": page_locale, "locale_source": g.get("locale_source", "browser"),
             "language_links": [(code, names[code], switch_url(code)) for code in locales()],
             "language_names": names,
+            "catalogue_url": url_for("locale.catalogue", locale=page_locale,
+                                     v=_catalogue(page_locale)[1]),
             "room_language": room_languages().get(room) if room and is_room_name(room) else None}
 
 
@@ -108,13 +114,26 @@ def catalogue(locale: str):
     """Every translated message of ``locale``, English id -> text, for static/i18n.js."""
     if locale not in locales():
         abort(404)
-    body = json.dumps(_messages(locale), ensure_ascii=False, sort_keys=True)
-    etag = hashlib.sha256(body.encode()).hexdigest()[:16]
+    body, version = _catalogue(locale)
     response = Response(body, mimetype="application/json")
-    response.set_etag(etag)
+    response.set_etag(version)
     response.cache_control.public = True
-    response.cache_control.max_age = CATALOGUE_MAX_AGE
+    if request.args.get("v") == version:
+        response.cache_control.max_age = VERSIONED_MAX_AGE
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.max_age = CATALOGUE_MAX_AGE
     return response.make_conditional(request)
+
+
+def _catalogue(locale: str) -> tuple[str, str]:
+    """The locale's messages as JSON, and their hash; read once per process (`make install`
+    compiles the catalogues before a server starts)."""
+    made = current_app.extensions.setdefault("chorus.catalogues", {})
+    if locale not in made:
+        body = json.dumps(_messages(locale), ensure_ascii=False, sort_keys=True)
+        made[locale] = (body, hashlib.sha256(body.encode()).hexdigest()[:16])
+    return made[locale]
 
 
 def _messages(locale: str) -> dict[str, str]:
@@ -133,9 +152,7 @@ def set_room_language(room: str):
     event on /pulse (through the message queue, on every instance) and reload when they can."""
     if not is_room_name(room):
         abort(404)
-    scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
-    token = request.args.get("token") or (bearer.strip() if scheme.lower() == "bearer" else "")
-    if not services().audience.presenters.verify(room, token):
+    if not services().audience.presenters.verify(room, presented_token()):
         return ChorusError(FORBIDDEN, "the room's language needs its presenter token").ack(), 403
     body = request.get_json(silent=True)
     chosen = body.get("locale", "") if isinstance(body, dict) else ""

@@ -6,12 +6,26 @@ import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
+from app.state.errors import FORBIDDEN, ChorusError
 from app.sync.board import BOARD
 from app.sync.payloads import is_room_name
+from app.transport.addresses import budget_key
+from app.transport.origins import origin_check
+from app.transport.ratelimit import RateLimited
 from app.web.context import services
 from app.web.cookies import give_cookies
+from app.web.presenter_cookie import give_presenter_cookie
 
 bp = Blueprint("pages", __name__)
 bp.after_request(give_cookies)
@@ -26,14 +40,43 @@ def index():
 
 @bp.post("/rooms")
 def create_room():
-    """Create a room named in the form (or a random one); its creator gets the presenter link."""
+    """Create a room named in the form (or a random one): its creator gets the presenter cookie
+    and the presenter screen, the token in no URL (presenter_cookie.py).
+
+    Refused with 403 from a page of another site (the Origin rule of sockets: this server's own
+    origin and CHORUS_ALLOWED_ORIGINS), and with 429 past the address's room budget."""
+    origin = request.headers.get("Origin")
+    if origin is not None and not origin_check(current_app.config["ALLOWED_ORIGINS"],
+                                               "room creation")(origin, request.environ):
+        refusal = ChorusError(FORBIDDEN, f"rooms are created from this site's own pages; "
+                                         f"origin {origin[:100]} is not allowed")
+        return jsonify(refusal.ack()), 403
     name = (request.form.get("room") or "").strip() or "room-" + secrets.token_hex(3)
     if not is_room_name(name):
         return redirect(url_for("pages.index", error=name))
+    try:
+        services().room_budget.take(budget_key(request.environ))
+    except RateLimited as limited:
+        return _too_many_rooms(limited)
     token = services().audience.presenters.claim(name)
     if token is None:
         return redirect(url_for("pages.index", taken=name))
-    return redirect(url_for("audience.present", room=name, token=token, created=1))
+    try:
+        services().store.touch([name], create=True)  # the room exists now, and may expire
+    except ChorusError as refusal:  # the store is full: the name is not kept either
+        services().audience.presenters.release(name)
+        return render_template("index.html", full=True), refusal.http_status
+    response = redirect(url_for("audience.present", room=name, created=1), code=303)
+    return give_presenter_cookie(response, name, token)
+
+
+def _too_many_rooms(limited: RateLimited):
+    """429 for a room budget spent: the landing page for a browser, JSON for a script."""
+    refusal = ChorusError(limited.code, limited.message, retry_after_ms=limited.retry_after_ms)
+    retry = {"Retry-After": str(max(1, -(-limited.retry_after_ms // 1000)))}
+    if request.accept_mimetypes.accept_html:
+        return render_template("index.html", limited=limited.retry_after_ms), 429, retry
+    return jsonify(refusal.ack()), 429, retry
 
 
 @bp.get("/open")

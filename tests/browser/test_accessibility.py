@@ -1,5 +1,6 @@
-"""axe-core on every page, at a 360 px phone and a 1920 x 1080 projector: no serious or critical
-violation. Also the projector theme, reduced motion, tap targets and keyboard operation.
+"""axe-core on every page (an error page too), at a 360 px phone and a 1920 x 1080 projector:
+no serious or critical violation. Also the projector theme, reduced motion, tap targets and
+keyboard operation.
 
 axe-core comes from node_modules (package.json pins it; `make` installs it). It goes into the
 page through Playwright's ``evaluate``, which runs over the DevTools protocol: the page's
@@ -15,7 +16,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.rooms import stage_room
+from tests.browser.rooms import KINDS, stage_room
 from tests.support import ROOT
 
 pytestmark = pytest.mark.browser
@@ -50,7 +51,7 @@ def serious_violations(page, axe_source: str) -> list[str]:
             for v in found if v["impact"] in SERIOUS]
 
 
-def settled(page, handle: str | None, questions: int = 2) -> None:
+def settled(page, handle: str | None, questions: int = 2, answers: int = 2) -> None:
     """The page has connected and drawn what the room holds (``stage_room``'s two questions)."""
     if handle is None:
         return
@@ -58,6 +59,7 @@ def settled(page, handle: str | None, questions: int = 2) -> None:
     page.wait_for_function(
         f"() => ['poll', 'qa', 'pulse'].every((n) => window.{handle}?.[n]?.joined)")
     expect(page.locator("#questions .question")).to_have_count(questions)
+    expect(page.locator("#poll-results")).to_have_attribute("data-total", str(answers))
 
 
 def pages(staged) -> dict[str, tuple[str, str | None]]:
@@ -66,9 +68,10 @@ def pages(staged) -> dict[str, tuple[str, str | None]]:
     return {
         "landing": ("/", None),
         "landing-errors": (f"/?error=no%20spaces&taken={room}", None),
-        "forbidden": (f"/present/{room}?token=wrong", None),
+        "forbidden": (f"/present/{room}#token=wrong", None),
+        "not-found": ("/r/no%20such%20room", None),
         "room": (f"/r/{room}", "chorusAudience"),
-        "presenter": (f"/present/{room}?token={staged.token}&created=1", "chorusScreen"),
+        "presenter": (staged.presenter_url("", created=True), "chorusScreen"),
         "display": (f"/display/{room}", "chorusScreen"),
     }
 
@@ -81,12 +84,34 @@ def test_every_page_passes_axe(server, staged, new_page, axe_source, size, schem
         page = new_page(**SIZES[size], color_scheme=scheme)
         page.goto(server.url + path)
         settled(page, handle)
-        if handle:
-            expect(page.locator("#poll-results .total")).to_have_text("2 answers")
         found = serious_violations(page, axe_source)
         if found:
             failures[name] = found
         page.context.close()
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind != "choice"])
+def test_every_kind_of_poll_passes_axe(server, new_page, axe_source, kind):
+    """The phone, the presenter screen (deck panel, moderation, leaderboard) and the display
+    with each other kind of poll, at both sizes, light and dark."""
+    staged = stage_room(server.url, f"a11y-{kind}-" + uuid.uuid4().hex[:6], kind)
+    failures = {}
+    for size, scheme in ((s, c) for s in SIZES for c in ("light", "dark")):
+        for name in ("room", "presenter", "display"):
+            path, handle = pages(staged)[name]
+            page = new_page(**SIZES[size], color_scheme=scheme)
+            page.goto(server.url + path)
+            settled(page, handle)
+            if kind == "quiz":
+                expect(page.locator("#leaderboard .leader")).to_have_count(2)
+            if name == "presenter":
+                page.locator("#deck-edit summary").click()  # the deck editor, open
+                page.locator("#deck-kind").select_option("quiz")
+            found = serious_violations(page, axe_source)
+            if found:
+                failures[f"{name} {size} {scheme}"] = found
+            page.context.close()
     assert not failures, failures
 
 
@@ -96,8 +121,8 @@ def test_german_pages_pass_axe(server, staged, new_page, axe_source):
     for name, (path, handle) in pages(staged).items():
         page = new_page(**PHONE, locale="de-DE")
         page.goto(server.url + path)
+        settled(page, handle)
         if handle:
-            expect(page.locator("#badge")).to_have_attribute("data-status", "live")
             expect(page.locator("#poll-results .total")).to_have_text("2 Antworten")
         found = serious_violations(page, axe_source)
         if found:
@@ -123,6 +148,24 @@ def test_tap_targets_are_44_px_on_phones(server, staged, new_page):
         settled(page, handle)
         small = [t for t in page.evaluate(TARGETS) if t["width"] < 44 or t["height"] < 44]
         assert not small, (path, small)
+        page.context.close()
+
+
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind != "choice"])
+def test_tap_targets_of_every_kind_of_poll(server, new_page, kind):
+    """The phone's answer controls of each kind (a ranking's handles and moves, a text box, a
+    quiz's options and nickname form) and the presenter's deck editor, on a 360 px phone."""
+    staged = stage_room(server.url, f"tap-{kind}-" + uuid.uuid4().hex[:6], kind)
+    for name in ("room", "presenter"):
+        path, handle = pages(staged)[name]
+        page = new_page(**PHONE)
+        page.goto(server.url + path)
+        settled(page, handle)
+        if name == "presenter":
+            page.locator("#deck-edit summary").click()
+            page.locator("#deck-kind").select_option("quiz")
+        small = [t for t in page.evaluate(TARGETS) if t["width"] < 44 or t["height"] < 44]
+        assert not small, (name, small)
         page.context.close()
 
 
@@ -159,6 +202,22 @@ def test_projector_theme_is_dark_and_legible_from_the_back(server, staged, new_p
     expect(light.locator("#theme-toggle")).to_have_attribute("aria-pressed", "false")
     light.locator("#theme-toggle").click()
     assert light.evaluate(background) == "rgb(0, 0, 0)"
+
+
+@pytest.mark.parametrize("kind, results", [
+    ("ranking", ["#poll-results .bar-label", "#poll-results .rank", "#poll-results .total"]),
+    ("text", ["#poll-results .text-answers li", "#poll-results .total"]),
+    ("quiz", ["#poll-results .bar-label", "#poll-results .count", "#leaderboard .leader"]),
+    ("scale", ["#poll-results .histogram .count", "#poll-results .mean"]),
+    ("cloud", ["#poll-results .cloud .word"]),
+])
+def test_every_kind_of_result_is_legible_from_the_back(server, new_page, kind, results):
+    staged = stage_room(server.url, f"hall-{kind}-" + uuid.uuid4().hex[:6], kind)
+    screen = new_page(**PROJECTOR, color_scheme="dark")
+    screen.goto(f"{server.url}/display/{staged.room}")
+    settled(screen, "chorusScreen")
+    for selector in ("#poll-question", *results):
+        assert font_px(screen, selector) >= 0.04 * 1080, selector
 
 
 def test_reduced_motion_stops_the_reaction_bursts(server, staged, new_page):
@@ -214,7 +273,7 @@ def test_audience_and_presenter_work_by_keyboard(server, new_page):
 
     screen = new_page(**PROJECTOR)
     screen.goto(staged.presenter_url(server.url))
-    settled(screen, "chorusScreen", questions=3)
+    settled(screen, "chorusScreen", questions=3, answers=3)
     expect(screen.locator("#poll-results .total")).to_have_text("3 answers")
     tab_to(screen, "#poll-reveal")
     screen.keyboard.press("Enter")

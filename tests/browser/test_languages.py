@@ -18,7 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
-from tests.browser.rooms import stage_room
+from tests.browser.rooms import KINDS, stage_room
 from tests.support import ROOT
 
 pytestmark = pytest.mark.browser
@@ -115,25 +115,35 @@ def test_phone_in_german_shows_no_english(server, staged, new_page, german):
     phone.screenshot(path=str(ROOT / "docs" / "screenshots" / "phone-german.png"))
 
 
-def test_every_kind_of_poll_and_the_screens_in_german(server, new_page, german):
-    for kind in ("scale", "cloud"):
-        staged = stage_room(server.url, f"art-{kind}-" + uuid.uuid4().hex[:6], kind)
-        phone = new_page(**PHONE, locale="de-DE")
-        phone.goto(f"{server.url}/r/{staged.room}")
-        live(phone, "chorusAudience")
-        expect(phone.locator("#poll-results .total")).to_have_text("2 Antworten")
-        bad = not_german(phone.evaluate(WALK), german, set(staged.user_texts))
-        assert not bad, (kind, bad)
-        for path in (staged.presenter_url("") + "&created=1", f"/display/{staged.room}"):
-            screen = new_page(**SCREEN, locale="de-DE")
-            screen.goto(server.url + path)
-            live(screen, "chorusScreen")
-            bad = not_german(screen.evaluate(WALK), german, set(staged.user_texts))
-            assert not bad, (path, bad)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_of_poll_and_the_screens_in_german(server, new_page, german, kind):
+    """Each kind on the phone, the presenter screen (its deck panel and editor open) and the
+    display; a quiz with its leaderboard and the phone's nickname card."""
+    staged = stage_room(server.url, f"art-{kind}-" + uuid.uuid4().hex[:6], kind)
+    phone = new_page(**PHONE, locale="de-DE")
+    phone.goto(f"{server.url}/r/{staged.room}")
+    live(phone, "chorusAudience")
+    expect(phone.locator("#poll-results")).to_have_attribute("data-total", "2")
+    if kind == "quiz":
+        expect(phone.locator("#leaderboard .leader")).to_have_count(2)
+        expect(phone.locator("#player")).to_be_visible()
+    bad = not_german(phone.evaluate(WALK), german, set(staged.user_texts))
+    assert not bad, (kind, bad)
+    for path in (staged.presenter_url("", created=True), f"/display/{staged.room}"):
+        screen = new_page(**SCREEN, locale="de-DE")
+        screen.goto(server.url + path)
+        live(screen, "chorusScreen")
+        expect(screen.locator("#poll-results")).to_have_attribute("data-total", "2")
+        if "token=" in path:
+            screen.locator("#deck-edit summary").click()
+            screen.locator("#deck-kind").select_option("quiz")
+        bad = not_german(screen.evaluate(WALK), german, set(staged.user_texts))
+        assert not bad, (path, bad)
 
 
 def test_static_pages_in_german(server, staged, new_page, german):
-    for path in ("/", f"/?error=a%20b&taken={staged.room}", f"/present/{staged.room}?token=x"):
+    for path in ("/", f"/?error=a%20b&taken={staged.room}", f"/present/{staged.room}#token=x",
+                 "/r/no%20such%20room"):
         page = new_page(locale="de-DE")
         page.goto(server.url + path)
         bad = not_german(page.evaluate(WALK), german, set(staged.user_texts) | {"a b"})

@@ -65,7 +65,7 @@ def test_page_from_another_origin_is_refused(nginx, server, new_page, workdir):
     try:
         page = new_page()
         page.goto(other.url + "/attack.html")
-        page.wait_for_function("window.outcome !== null")
+        page.wait_for_function("() => window.outcome !== null")
         assert page.evaluate("window.outcome").startswith("refused")
         lines = [line for line in server.log().splitlines() if f"origin {other.url}:" in line]
         assert len(lines) == 1, lines

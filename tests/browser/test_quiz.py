@@ -12,7 +12,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.test_accessibility import AXE, serious_violations
-from tests.browser.test_audience import PHONE, SHOTS, create_room, open_audience, open_screen
+from tests.browser.test_audience import PHONE, SHOTS, create_room, open_audience
 
 pytestmark = pytest.mark.browser
 
@@ -43,16 +43,23 @@ def axe_source() -> str:
 def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_page, tmp_path,
                                                                    axe_source):
     room = "quiz-" + uuid.uuid4().hex[:6]
-    presenter_url, token = create_room(server.url, room)
     screen = new_page(**SCREEN)
-    open_screen(screen, presenter_url)
+    token = create_room(screen, server.url, room)
     deck_file = tmp_path / "deck.json"
     deck_file.write_text(json.dumps(DECK))
     screen.locator("#deck-edit summary").click()
     screen.locator("#deck-file").set_input_files(str(deck_file))
     expect(screen.locator("#deck-note")).to_have_text("Deck saved: 3 questions.")
     expect(screen.locator("#deck-items .deck-item")).to_have_count(3)
-    exported = requests.get(f"{server.url}/api/rooms/{room}/deck?token={token}", timeout=10)
+    # typing in a field is typing, not the clicker
+    screen.locator("#deck-question").press("n")
+    screen.locator("#deck-question").press("PageDown")
+    expect(screen.locator("#deck-question")).to_have_value("n")
+    expect(screen.locator("#deck-status")).to_have_text(
+        f"0 of 3 launched. Next: {DECK['items'][0]['question']}")
+    screen.locator("#deck-question").fill("")
+    exported = requests.get(f"{server.url}/api/rooms/{room}/deck", timeout=10,
+                            headers={"Authorization": f"Bearer {token}"})
     assert exported.json() == DECK
 
     phones = {}
@@ -94,6 +101,12 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     # the projector knows the right answer but does not show it before the reveal
     expect(screen.locator("#poll-results .bar")).to_have_count(3)
     expect(screen.locator("#poll-results .bar.correct")).to_have_count(0)
+    # a second screen (the display) shows no results and no answer before the reveal either
+    display = new_page(**SCREEN)
+    display.goto(f"{server.url}/display/{room}")
+    display.wait_for_function("() => window.chorusScreen?.poll?.joined")
+    expect(display.locator("#poll-question")).to_have_text(DECK["items"][0]["question"])
+    expect(display.locator("#poll-results")).to_be_hidden()
     poll_id = cy.evaluate("() => document.getElementById('poll-answer').dataset.poll")
     late = cy.evaluate("(id) => window.chorusAudience.poll.send('answer', "
                        "{poll: Number(id), answer: 1})", poll_id)
@@ -108,12 +121,20 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     expect(bob.locator('#poll-answer .option[data-answer="0"]')).to_have_class("option wrong")
     expect(cy.locator("#quiz-outcome")).to_have_text("The answer was: GeventWebSocketWorker")
     expect(screen.locator("#leaderboard .leader")).to_have_count(3)
+    expect(display.locator("#poll-results .bar.correct")).to_have_attribute("data-option", "1")
+    expect(display.locator("#leaderboard .leader")).to_have_count(3)
     board = leaderboard(screen)
+    assert leaderboard(display) == board
     assert board[0][0] == "Ada" and 500 < board[0][1] <= 1000
     assert sorted(board[1:]) == [("<b>Bob</b>", 0), ("Cy", 0)]
     expect(screen.locator("#leaderboard .leader-name b")).to_have_count(0)  # markup is text
     ada_points = board[0][1]
     assert serious_violations(screen, axe_source) == []  # leaderboard, deck card
+    # legible from the back of the hall: at least 4% of the 1080 px screen
+    for selector in ("#leaderboard .leader-name", "#leaderboard .leader-points"):
+        size = screen.locator(selector).first.evaluate(
+            "(node) => parseFloat(getComputedStyle(node).fontSize)")
+        assert size >= 0.04 * 1080, (selector, size)
     assert serious_violations(ada, axe_source) == []  # right/wrong marks, leaderboard
     expect(ada.locator("#my-score")).to_have_text(f"Your score: {ada_points} points, place 1")
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -176,16 +197,26 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     expect(bob.locator("#leaderboard-title")).to_have_text("Final leaderboard")
     assert leaderboard(bob) == board
 
-    export = requests.get(f"{server.url}/api/rooms/{room}/quiz.json",
-                          params={"token": token}, timeout=10).json()
+    export = requests.get(f"{server.url}/api/rooms/{room}/quiz.json", timeout=10,
+                          headers={"Authorization": f"Bearer {token}"}).json()
     assert [(row["nickname"], row["points"]) for row in export["standings"]] == board
+    # the presenter screen's own download links work (with its cookie), any time
+    fetched = screen.evaluate("""async () => Object.fromEntries(await Promise.all(
+        ['deck-export', 'qa-csv', 'qa-json', 'quiz-csv', 'quiz-json'].map(async (id) => {
+          const reply = await fetch(document.getElementById(id).href);
+          return [id, [reply.status, await reply.text()]];
+        })))""")
+    assert {key: status for key, (status, _) in fetched.items()} == dict.fromkeys(fetched, 200)
+    assert json.loads(fetched["deck-export"][1]) == DECK
+    assert fetched["quiz-csv"][1].splitlines()[-3:] == [
+        f"{rank},{name},{points}" for rank, (name, points) in
+        zip([row["rank"] for row in export["standings"]], board, strict=True)]
 
 
 def test_open_answers_reach_the_screen_only_once_the_presenter_shows_them(server, new_page):
     room = "words-" + uuid.uuid4().hex[:6]
-    presenter_url, token = create_room(server.url, room)
     screen = new_page(**SCREEN)
-    open_screen(screen, presenter_url)
+    create_room(screen, server.url, room)
     if screen.locator("#new-poll").is_hidden():
         screen.locator("#new-poll-toggle").click()
     screen.locator('#poll-form input[name="kind"][value="text"]').check()
@@ -209,3 +240,18 @@ def test_open_answers_reach_the_screen_only_once_the_presenter_shows_them(server
     expect(screen.locator("#poll-results .text-answers li")).to_have_text(["<i>more demos</i>"])
     expect(phone.locator("#poll-results .text-answers li")).to_have_text(["<i>more demos</i>"])
     expect(phone.locator("#poll-results .text-answers i")).to_have_count(0)  # text, not markup
+
+    # a quiz question opened from the form, without a deck
+    screen.locator("#new-poll-toggle").click()
+    screen.locator('#poll-form input[name="kind"][value="quiz"]').check()
+    expect(screen.locator("#poll-quiz-fields")).to_be_visible()
+    screen.locator("#poll-text").fill("Is this live?")
+    screen.locator("#poll-options").fill("no\nyes")
+    screen.locator("#poll-correct").fill("2")
+    screen.locator("#poll-seconds").fill("30")
+    screen.locator("#poll-open").click()
+    expect(phone.locator("#countdown")).to_contain_text("s left")
+    phone.locator('#poll-answer .option[data-answer="1"]').tap()
+    expect(phone.locator("#poll-note")).to_contain_text("Your answer is in")
+    screen.locator("#poll-reveal").click()
+    expect(phone.locator("#quiz-outcome")).to_contain_text("Right! +")

@@ -67,7 +67,7 @@ def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, 
     expect(flaky.locator("#c-volume")).to_have_value("12")
     expect(flaky.locator("#c-message")).to_have_value("changed while you were away")
     expect(steady.locator("#c-count")).to_have_text("5")
-    flaky.wait_for_function("window.chorusRoom.pending().length === 0")
+    flaky.wait_for_function("() => window.chorusRoom.pending().length === 0")
     snapshot = steady.request.get(f"{durable_server.url}/api/rooms/{room}").json()
     assert snapshot["values"]["count"]["value"] == 5
 
@@ -90,6 +90,6 @@ def test_outbox_survives_a_reload(durable_server, proxy, new_page):
     live(flaky)
     expect(steady.locator("#c-count")).to_have_text("5")
     expect(flaky.locator("#c-count")).to_have_text("5")
-    flaky.wait_for_function("window.chorusRoom.pending().length === 0")
+    flaky.wait_for_function("() => window.chorusRoom.pending().length === 0")
     snapshot = steady.request.get(f"{durable_server.url}/api/rooms/{room}").json()
     assert snapshot["values"]["count"]["value"] == 5

@@ -56,7 +56,7 @@ def test_two_pages_share_slider_counter_and_presence(server, new_page):
     expect(badge).to_have_attribute("data-transport", "websocket")
     expect(badge).to_contain_text("ms")
 
-    b.wait_for_function("document.querySelector('#badge').dataset.transport === 'websocket'")
+    b.wait_for_function("() => document.querySelector('#badge').dataset.transport === 'websocket'")
     b.screenshot(path=str(ROOT / "docs" / "screenshots" / "room-phone.png"), full_page=True)
 
 
@@ -90,7 +90,7 @@ def test_drag_burst_settles_on_last_value(server, new_page):
     }""")
     expect(b.locator("#c-tempo")).to_have_value("187")
     expect(a.locator("#c-tempo")).to_have_value("187")
-    a.wait_for_function("window.chorusRoom.pending().length === 0")
+    a.wait_for_function("() => window.chorusRoom.pending().length === 0")
     assert a.request.get(f"{server.url}/api/rooms/{room}").json()["values"]["tempo"]["value"] \
         == 187
 
@@ -125,7 +125,7 @@ def test_real_mouse_drags_always_end_on_the_released_value(server, new_page):
         a.mouse.up()
         released = slider.input_value()
         expect(b.locator("#c-volume")).to_have_value(released)
-        a.wait_for_function("window.chorusRoom.pending().length === 0")
+        a.wait_for_function("() => window.chorusRoom.pending().length === 0")
         expect(slider).to_have_value(released)  # no jump back to an echo of an older value
         snapshot = a.request.get(f"{server.url}/api/rooms/{room}").json()
         assert str(snapshot["values"]["volume"]["value"]) == released
@@ -149,7 +149,7 @@ def test_release_before_change_keeps_the_final_value(server, new_page):
         input.dispatchEvent(new Event('change', {bubbles: true}));
     }""")
     expect(b.locator("#c-volume")).to_have_value("93")
-    a.wait_for_function("window.chorusRoom.pending().length === 0")
+    a.wait_for_function("() => window.chorusRoom.pending().length === 0")
     expect(a.locator("#c-volume")).to_have_value("93")
 
 

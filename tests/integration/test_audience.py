@@ -107,8 +107,8 @@ def test_choice_poll_answers_change_and_close(server, room, clients, transport):
     assert host.call("close", {"room": name, "poll": poll["id"]})["poll"]["open"] is False
     late = fans[1].call("answer", {"room": name, "poll": poll["id"], "answer": 2})
     assert late["error"]["code"] == "bad_request"
-    export = requests.get(f"{server.url}/api/rooms/{name}/polls/{poll['id']}/results.csv",
-                          params={"token": token})
+    export = requests.get(f"{server.url}/present/{name}/polls/{poll['id']}/results.csv",
+                          cookies={"chorus_presenter": token})
     rows = list(csv.reader(io.StringIO(export.text)))
     assert rows[1:5] == [["answer", "count"], ["Flask", "2"], ["Django", "1"], ["FastAPI", "0"]]
     assert ["total", "3"] in rows
@@ -117,6 +117,8 @@ def test_choice_poll_answers_change_and_close(server, room, clients, transport):
     assert as_json["results"] == {"total": 3, "counts": [2, 1, 0]}
     assert requests.get(f"{server.url}/api/rooms/{name}/polls/{poll['id']}/results.csv"
                         ).status_code == 403
+    assert requests.get(f"{server.url}/api/rooms/{name}/polls/{poll['id']}/results.csv",
+                        params={"token": token}).status_code == 403  # no token in URLs
 
 
 def test_hidden_results_reach_the_audience_only_when_revealed(server, room, clients):

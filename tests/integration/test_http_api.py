@@ -150,8 +150,9 @@ def test_pages(api_server):
     assert requests.get(api_server.url + "/r/not.a.room").status_code == 404
     created = requests.post(api_server.url + "/rooms", data={"room": "fresh-room"},
                             allow_redirects=False)
-    assert created.status_code == 302
-    assert "/present/fresh-room?token=" in created.headers["Location"]  # the presenter link
+    assert created.status_code == 303
+    assert created.headers["Location"] == "/present/fresh-room?created=1"  # no token in it
+    assert created.cookies["chorus_presenter"]  # the presenter's token, as a cookie
     again = requests.post(api_server.url + "/rooms", data={"room": "fresh-room"},
                           allow_redirects=False)
     assert again.headers["Location"].endswith("/?taken=fresh-room")

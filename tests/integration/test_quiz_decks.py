@@ -52,6 +52,10 @@ def host(server, clients, name, token):
     return client
 
 
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def put_deck(base_url, name, token, body):
     data = body if isinstance(body, (str, bytes)) else json.dumps(body)
     return requests.put(f"{base_url}/api/rooms/{name}/deck", data=data,
@@ -71,7 +75,7 @@ def test_a_deck_is_imported_exported_and_run_in_order(server, room, clients):
     name, token = room
     reply = put_deck(server.url, name, token, DECK)
     assert reply.status_code == 200, reply.text
-    exported = requests.get(f"{server.url}/api/rooms/{name}/deck?token={token}")
+    exported = requests.get(f"{server.url}/api/rooms/{name}/deck", headers=bearer(token))
     assert exported.status_code == 200
     assert exported.json() == DECK
     assert "attachment" in exported.headers["Content-Disposition"]
@@ -130,13 +134,39 @@ def test_a_bad_deck_is_refused_with_the_first_bad_field_and_nothing_kept(
     assert kept == DECK
 
 
+@pytest.mark.parametrize("through", ["direct", "nginx"])
+def test_a_deck_at_every_limit_is_taken_and_a_larger_file_refused_as_json(request, server,
+                                                                          room, through):
+    name, token = room
+    base = request.getfixturevalue("nginx").url if through == "nginx" else server.url
+    item = {"kind": "quiz", "question": "😀" * 200, "options": ["🎉" * 80] * 8, "correct": 7,
+            "seconds": 300}
+    biggest = {"version": 1, "title": "t" * 200, "items": [item] * 50}
+    escaped = json.dumps(biggest)  # every emoji as a \uXXXX\uXXXX pair: the largest spelling
+    assert len(escaped) > 500_000
+    reply = put_deck(base, name, token, escaped)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["deck"] == biggest
+    reply = put_deck(base, name, token, b'{"version": 1, "items": [' + b" " * 800_000)
+    assert reply.status_code == 413
+    assert reply.json()["error"]["code"] == "too_large"
+    kept = requests.get(f"{base}/api/rooms/{name}/deck", headers=bearer(token)).json()
+    assert kept == biggest
+
+
 def test_deck_files_need_the_presenter_token(server, room):
     name, token = room
     assert put_deck(server.url, name, token + "x", DECK).status_code == 403
     for path in ("deck", "questions.csv", "quiz.json"):
         reply = requests.get(f"{server.url}/api/rooms/{name}/{path}")
         assert reply.status_code == 403 and reply.json()["error"]["code"] == "forbidden"
-    assert requests.get(f"{server.url}/api/rooms/{name}/deck?token={token}").json()["items"] == []
+    assert requests.get(f"{server.url}/api/rooms/{name}/deck", headers=bearer(token)
+                        ).json()["items"] == []
+    for path in ("deck", "questions.csv", "quiz.json"):  # a token in the URL counts for nothing
+        assert requests.get(f"{server.url}/api/rooms/{name}/{path}", params={"token": token}
+                            ).status_code == 403
+        assert requests.get(f"{server.url}/present/{name}/{path}",
+                            cookies={"chorus_presenter": token}).status_code == 200
 
 
 def test_audience_sockets_cannot_send_presenter_events(server, room, clients):
@@ -267,7 +297,7 @@ def test_text_answers_show_only_once_moderated(server, room, clients):
         {"id": waiting[0]["id"], "text": "<i>hi</i>"}] for p in other.received("poll")),
         what="the approved answer only")
     export = requests.get(f"{server.url}/api/rooms/{name}/polls/{poll['id']}/results.csv",
-                          params={"token": token}).text
+                          headers=bearer(token)).text
     assert "<i>hi</i>,1,yes" in export and "two,1,no" in export
 
 
@@ -325,7 +355,7 @@ def test_questions_and_quiz_export_as_csv_and_json_with_cells_neutralised(server
     body = get("quiz.json").json()
     assert body["standings"][0]["nickname"] == "+cmd"
     assert body["questions"][0]["results"]["right"] == 1
-    assert requests.get(f"{server.url}/api/rooms/{name}/quiz.xml?token={token}"
+    assert requests.get(f"{server.url}/api/rooms/{name}/quiz.xml", headers=bearer(token)
                         ).status_code == 404
 
 
@@ -343,7 +373,8 @@ def test_a_deck_survives_a_restart(workdir):
         assert first.stop(signal.SIGTERM) == 0
     again = Server(workdir, {"CHORUS_STORE": db}).start()
     try:
-        assert requests.get(f"{again.url}/api/rooms/kept/deck?token={token}").json() == DECK
+        assert requests.get(f"{again.url}/api/rooms/kept/deck", headers=bearer(token)
+                            ).json() == DECK
         screen = AudienceClient(again.url, "/poll", device_session(again.url, "kept"))
         deck = screen.call("join", {"room": "kept", "token": token})["deck"]
         assert deck["launched"] == 1 and deck["next"]["kind"] == "quiz"

@@ -121,12 +121,12 @@ def test_csv_exports_neutralise_formulas_and_json_stays_exact(server, room, clie
         ack = voter.call("answer", {"room": name, "poll": poll["id"], "answer": answer})
         assert ack["ok"], ack
     base = f"{server.url}/api/rooms/{name}/polls/{poll['id']}/results"
-    text = requests.get(base + ".csv", params={"token": token}).text
+    text = requests.get(base + ".csv", headers={"Authorization": f"Bearer {token}"}).text
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     assert "'=HYPERLINK(\"http://x\")" in cells
     dangerous = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert not dangerous, dangerous
-    exact = requests.get(base + ".json", params={"token": token}).json()
+    exact = requests.get(base + ".json", headers={"Authorization": f"Bearer {token}"}).json()
     assert exact["poll"]["question"] == spec["question"]
     if kind == "choice":
         assert exact["poll"]["options"] == [f.strip() for f in FORMULAS]  # as the app keeps them

@@ -34,7 +34,7 @@ def cookies_set(response) -> str:
 
 def presenter_token(client, room: str) -> str:
     created = client.post("/rooms", data={"room": room})
-    return re.search(r"token=([^&]+)", created.headers["Location"])[1]
+    return re.search(r"chorus_presenter=([^;]+)", cookies_set(created))[1]
 
 
 def test_english_without_any_preference(client):
@@ -48,7 +48,7 @@ def test_accept_language_chooses_german(client):
     assert html_lang(page) == "de"
     text = page.get_data(as_text=True)
     assert "Raum erstellen" in text and "Create room" not in text
-    assert 'data-catalogue="/i18n/de.json"' in text
+    assert re.search(r'data-catalogue="/i18n/de\.json\?v=[0-9a-f]{16}"', text)
 
 
 def test_switch_wins_and_is_remembered(client):
@@ -82,7 +82,8 @@ def test_room_language_set_by_presenter_beats_the_browser(client):
     assert html_lang(client.get("/r/other", headers=english)) == "en"  # that room only
     assert html_lang(client.get("/r/sprache?lang=en", headers=english)) == "en"  # the switch
     client.delete_cookie("chorus_lang")
-    client.put(f"/api/rooms/sprache/language?token={token}", json={"locale": None})
+    client.put("/api/rooms/sprache/language", json={"locale": None},
+               headers={"Authorization": f"Bearer {token}"})
     assert html_lang(client.get("/r/sprache", headers=english)) == "en"
 
 
@@ -93,7 +94,8 @@ def bad_room_token(app):
 
 @pytest.mark.parametrize("body", [{"locale": "xx"}, {"locale": 3}, {}, ["de"], "de"])
 def test_room_language_refuses_bad_locales(client, bad_room_token, body):
-    refused = client.put(f"/api/rooms/schlecht/language?token={bad_room_token}", json=body)
+    refused = client.put("/api/rooms/schlecht/language", json=body,
+                         headers={"Authorization": f"Bearer {bad_room_token}"})
     assert refused.status_code == 400
     assert refused.json["error"]["code"] == "bad_request"
     assert "locale must be one of en, de" in refused.json["error"]["message"]
@@ -101,7 +103,8 @@ def test_room_language_refuses_bad_locales(client, bad_room_token, body):
 
 def test_room_language_needs_the_presenter_token(client):
     presenter_token(client, "fremd")
-    refused = client.put("/api/rooms/fremd/language?token=wrong", json={"locale": "de"})
+    refused = client.put("/api/rooms/fremd/language", json={"locale": "de"},
+                         headers={"Authorization": "Bearer wrong"})
     assert refused.status_code == 403 and refused.json["error"]["code"] == "forbidden"
     assert html_lang(client.get("/r/fremd", headers={"Accept-Language": "en"})) == "en"
 
@@ -113,5 +116,22 @@ def test_catalogue_for_page_scripts(client):
     assert "public" in catalogue.headers["Cache-Control"]
     again = client.get("/i18n/de.json", headers={"If-None-Match": catalogue.headers["ETag"]})
     assert again.status_code == 304
+    assert "immutable" not in catalogue.headers["Cache-Control"]
+    versioned = client.get(f"/i18n/de.json?v={catalogue.headers['ETag'].strip(chr(34))}")
+    assert "immutable" in versioned.headers["Cache-Control"]  # that address never changes
+    assert "max-age=31536000" in versioned.headers["Cache-Control"]
     assert client.get("/i18n/en.json").json == {}
     assert client.get("/i18n/xx.json").status_code == 404
+
+
+def test_error_pages_speak_the_readers_language(client):
+    missing = client.get("/r/no spaces", headers={"Accept-Language": "de"})
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert html_lang(missing) == "de"
+    assert "Diese Seite gibt es nicht" in missing.get_data(as_text=True)
+    assert "Not Found" not in missing.get_data(as_text=True)
+    wrong = client.put("/", headers={"Accept-Language": "en"})
+    assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
+    assert "This address does not take that request" in wrong.get_data(as_text=True)
+    api = client.get("/api/rooms/no spaces/nothing")
+    assert api.status_code == 404 and api.json["error"]["code"] == "bad_request"

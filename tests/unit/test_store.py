@@ -583,3 +583,35 @@ def test_redis_that_lost_its_data_is_a_new_epoch(redis_server):
         assert store.changes_after("r", 0).epoch == after["epoch"]
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Room lifetimes (app/audience/expiry.py): activity, touch, removal; on Redis in cluster mode,
+# so every script keeps to one hash slot.
+
+def test_writes_and_touches_mark_rooms_active_and_idle_rooms_are_removed(make_store):
+    store = make_store(Limits(max_rooms=3))
+    store.apply(parse_write("set", {"room": "a", "key": "k", "value": 1}, "c1"))
+    store.touch(["claimed"], create=True)  # a room claimed on the landing page, no values yet
+    store.touch(["nowhere"])  # not held: left alone
+    active = store.activity()
+    assert set(active) == {"a", "claimed"}
+    assert all(at > 1e9 for at in active.values())  # seconds since 1970
+    assert store.join_state("claimed")["version"] == 0
+    assert store.remove("a", idle_since=active["a"] - 1) is False  # active after the cutoff
+    assert store.remove("a", idle_since=active["a"] + 1) is True
+    assert store.join_state("a")["version"] == 0 and "a" not in store.activity()
+    assert store.remove("a") is False  # gone already
+    # Its place under max_rooms is free again; the claimed room holds one too.
+    store.apply(parse_write("set", {"room": "b", "key": "k", "value": 2}, "c1"))
+    store.apply(parse_write("set", {"room": "c", "key": "k", "value": 3}, "c1"))
+    with pytest.raises(ChorusError) as full:
+        store.touch(["d"], create=True)
+    assert full.value.code == "too_large"
+    assert store.remove("claimed") is True  # removed whatever its activity
+    store.touch(["d"], create=True)
+    assert set(store.activity()) == {"b", "c", "d"}
+    # A removed room written again starts afresh.
+    store.remove("b")
+    again = store.apply(parse_write("set", {"room": "b", "key": "k", "value": 9}, "c1"))
+    assert again.version == 1

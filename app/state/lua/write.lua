@@ -140,7 +140,7 @@ if dead > tonumber(ARGV[13]) then
 end
 
 redis.call('HSET', KEYS[3], 'version', version, 'floor', floor, 'key_floor', key_floor,
-           'live', live, 'dead', dead)
+           'live', live, 'dead', dead, 'active_at', now[1])
 
 local ack
 if kind == 'incr' then
