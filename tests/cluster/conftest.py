@@ -39,7 +39,9 @@ def start_cluster(workdir, instances: int = 3, redis_kind: str = "redis") -> Clu
         redis = SentinelRedis(workdir).launch()
     else:
         redis = RedisServer(workdir).start()
-    env = {"CHORUS_STORE": redis.url, "CHORUS_PROXIES": "1", "CHORUS_API_TOKEN": TOKEN}
+    # A heartbeat a second: an event stream's reader closing mid-read waits for the next one.
+    env = {"CHORUS_STORE": redis.url, "CHORUS_PROXIES": "1", "CHORUS_API_TOKEN": TOKEN,
+           "CHORUS_STREAM_HEARTBEAT": "1"}
     servers = [Server(workdir, env).start() for _ in range(instances)]
     nginx = Nginx(workdir, [s.port for s in servers]).start()
     return Cluster(redis, servers, nginx)
