@@ -16,6 +16,7 @@ the event name (usually one payload; sometimes none or several). Four kinds are 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -251,6 +252,19 @@ def calls(group: str) -> st.SearchStrategy[tuple[str, str, tuple[Any, ...]]]:
     return st.one_of(*audience, *[odd_names] * 3)
 
 
+# Below CHORUS_MAX_MESSAGE (64 KiB): a larger websocket message closes the connection with
+# 1009 by design (tests/hardening/test_message_cap.py), which would end a fuzzer's run rather
+# than test a handler.
+MESSAGE_BUDGET = 60_000
+
+
+def fits_one_message(call: tuple[str, str, tuple[Any, ...]]) -> bool:
+    """Whether the call's Socket.IO packet, JSON as python-socketio encodes it, stays under
+    MESSAGE_BUDGET bytes."""
+    _, event, args = call
+    return len(json.dumps([event, *args], separators=(",", ":"))) < MESSAGE_BUDGET
+
+
 def generate(group: str, count: int, seed: int) -> list[tuple[str, str, tuple[Any, ...]]]:
     """``count`` calls drawn by Hypothesis from ``calls(group)``, reproducibly from ``seed``.
 
@@ -263,7 +277,8 @@ def generate(group: str, count: int, seed: int) -> list[tuple[str, str, tuple[An
               suppress_health_check=list(HealthCheck))
     @given(calls(group))
     def collect(call: tuple[str, str, tuple[Any, ...]]) -> None:
-        drawn.append(call)
+        if fits_one_message(call):
+            drawn.append(call)
 
     collect()
     return drawn
