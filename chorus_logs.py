@@ -71,5 +71,10 @@ def logging_config(level: str, log_format: str, access: bool) -> dict[str, Any]:
             # gevent-websocket's handler logs every request itself, outside gunicorn's access
             # log: it follows CHORUS_ACCESS_LOG too (every long-poll would otherwise be a line).
             "geventwebsocket.handler": {"level": "INFO" if access else "WARNING"},
+            # python-socketio and python-engineio give a logger whose level is unset a handler
+            # of their own, which writes bare text lines; with a level set here they keep to the
+            # root handler and its format (ERROR is what they use when logging is off).
+            "engineio.server": {"level": "ERROR"},
+            "socketio.server": {"level": "ERROR"},
         },
     }
