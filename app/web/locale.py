@@ -64,12 +64,10 @@ def select_locale() -> str:
         if asked in offered:
             g.locale_source = "switch"
             return asked
-    room = (request.view_args or {}).get("room")
-    if room and is_room_name(room):
-        chosen = room_languages().get(room)
-        if chosen:
-            g.locale_source = "room"
-            return chosen
+    chosen = page_room_language()
+    if chosen:
+        g.locale_source = "room"
+        return chosen
     g.locale_source = "browser"
     return request.accept_languages.best_match(offered) or DEFAULT_LOCALE
 
@@ -89,7 +87,6 @@ def remember_switch(response: Response) -> Response:
 def locale_context() -> dict:
     """Template globals: the page's locale (``<html lang>``) and the language switch's links,
     each named in its own language."""
-    room = (request.view_args or {}).get("room")
     names = {code: Locale.parse(code).get_display_name(code).capitalize() for code in locales()}
     page_locale = str(get_locale() or DEFAULT_LOCALE)  # runs select_locale once per request
     return {"page_locale": page_locale, "locale_source": g.get("locale_source", "browser"),
@@ -97,11 +94,20 @@ def locale_context() -> dict:
             "language_names": names,
             "catalogue_url": url_for("locale.catalogue", locale=page_locale,
                                      v=_catalogue(page_locale)[1]),
-            "room_language": room_languages().get(room) if room and is_room_name(room) else None}
+            "room_language": page_room_language()}
+
+
+def page_room_language() -> str | None:
+    """The language chosen for the room this page is about (None: no room, or no choice),
+    read from the store once per request: the selector and the page's template both ask."""
+    if "room_language" not in g:
+        room = (request.view_args or {}).get("room")
+        g.room_language = room_languages().get(room) if room and is_room_name(room) else None
+    return g.room_language
 
 
 def switch_url(code: str) -> str:
-    """This page's address (its query kept, the presenter's token too) in locale ``code``."""
+    """This page's address (its query kept) in locale ``code``."""
     if request.endpoint is None:
         return "?" + urlencode({"lang": code})
     query = request.args.to_dict()
