@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 
 import pytest
 import requests
 
-from tests.audience_support import AudienceClient, create_room, device_session
+from tests.audience_support import AudienceClient, device_session
 
-
-@pytest.fixture
-def room(server):
-    name = "talk-" + uuid.uuid4().hex[:8]
-    return name, create_room(server.url, name)
-
-
-@pytest.fixture
-def clients():
-    made: list[AudienceClient] = []
-    yield made
-    for client in made:
-        client.close()
+ROOM_PREFIX = "talk"  # rooms of the shared ``room`` fixture (conftest.py)
 
 
 def audience(server, clients, namespace, room_name, transport="websocket", session=None):

@@ -8,7 +8,6 @@ import io
 import json
 import signal
 import time
-import uuid
 
 import pytest
 import requests
@@ -24,18 +23,7 @@ DECK = {"version": 1, "title": "Flask at scale", "items": [
 ]}
 
 
-@pytest.fixture
-def room(server):
-    name = "quiz-" + uuid.uuid4().hex[:8]
-    return name, create_room(server.url, name)
-
-
-@pytest.fixture
-def clients():
-    made: list[AudienceClient] = []
-    yield made
-    for client in made:
-        client.close()
+ROOM_PREFIX = "quiz"  # rooms of the shared ``room`` fixture (conftest.py)
 
 
 def phone(server, clients, name, session=None):

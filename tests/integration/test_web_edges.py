@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 
 import pytest
 import requests
 
-from tests.audience_support import AudienceClient, create_room, device_session
+from tests.audience_support import AudienceClient, device_session
 from tests.support import Server
 
 FORMULAS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tTab", "\rReturn"]
 
 
-@pytest.fixture
-def room(server):
-    name = "edge-" + uuid.uuid4().hex[:8]
-    return name, create_room(server.url, name)
-
-
-@pytest.fixture
-def clients():
-    made: list[AudienceClient] = []
-    yield made
-    for client in made:
-        client.close()
+ROOM_PREFIX = "edge"  # rooms of the shared ``room`` fixture (conftest.py)
 
 
 @pytest.fixture(scope="module")
