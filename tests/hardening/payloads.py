@@ -17,6 +17,7 @@ the event name (usually one payload; sometimes none or several). Four kinds are 
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -231,25 +232,24 @@ def arguments(payload: st.SearchStrategy) -> st.SearchStrategy[tuple]:
                      st.lists(any_json, min_size=2, max_size=4).map(tuple))
 
 
-def calls(group: str) -> st.SearchStrategy[tuple[str, str, tuple[Any, ...]]]:
-    """One generated call: (namespace, event, args). ``group``: "sync" for /sync's own events,
-    "other" for the audience namespaces' events and for event names no namespace takes. A
-    `join` to an audience namespace carries TOKEN now and then, so that presenter-only events
-    get past the token check too."""
+def branches(group: str) -> list[st.SearchStrategy[tuple[str, str, tuple[Any, ...]]]]:
+    """The strategies of one corpus group, one per target: (namespace, event, args) calls.
+    ``group``: "sync" for /sync's own events; "other" for each audience namespace's events and,
+    per namespace (/sync included), event names no namespace takes. A `join` to an audience
+    namespace carries TOKEN now and then, so that presenter-only events get past the token
+    check too."""
     def for_event(ns: str, event: str) -> st.SearchStrategy:
         payload = st.one_of(one_off(ns, event), one_off(ns, event), near_valid(ns, event),
                             near_valid(ns, event), any_json)
         return st.tuples(st.just(ns), st.just(event), arguments(payload))
 
-    sync = [for_event("/sync", event) for event in NAMESPACES["/sync"]]
+    if group == "sync":
+        return [for_event("/sync", event) for event in NAMESPACES["/sync"]]
+    names = st.one_of(st.sampled_from(RESERVED), text)
     audience = [for_event(ns, event) for ns, events in NAMESPACES.items() if ns != "/sync"
                 for event in events]
-    names = st.one_of(st.sampled_from(RESERVED), text)
-    odd_names = st.tuples(st.sampled_from(list(NAMESPACES)), names, arguments(any_json))
-    if group == "sync":
-        return st.one_of(*sync)
-    # names no namespace takes: about one call in eight, so each namespace gets its share
-    return st.one_of(*audience, *[odd_names] * 3)
+    odd_names = [st.tuples(st.just(ns), names, arguments(any_json)) for ns in NAMESPACES]
+    return audience + odd_names
 
 
 # Below CHORUS_MAX_MESSAGE (64 KiB): a larger websocket message closes the connection with
@@ -266,19 +266,24 @@ def fits_one_message(call: tuple[str, str, tuple[Any, ...]]) -> bool:
 
 
 def generate(group: str, count: int, seed: int) -> list[tuple[str, str, tuple[Any, ...]]]:
-    """``count`` calls drawn by Hypothesis from ``calls(group)``, reproducibly from ``seed``.
+    """About ``count`` calls, an equal share drawn by Hypothesis from each of
+    ``branches(group)``, reproducibly from ``seed``. Drawn branch by branch, not through one
+    ``one_of``: Hypothesis does not pick among alternatives evenly, and an event left with a
+    few dozen calls would be tested thinly.
 
     Hypothesis runs its generation phase only (no shrinking: nothing fails here), with no
-    example database; each example it draws is kept."""
+    example database; each example it draws that fits one message is kept."""
     drawn: list[tuple[str, str, tuple[Any, ...]]] = []
+    strategies = branches(group)
+    for index, strategy in enumerate(strategies):
+        @with_seed(seed + index)
+        @settings(max_examples=count // len(strategies), database=None, deadline=None,
+                  phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        @given(strategy)
+        def collect(call: tuple[str, str, tuple[Any, ...]]) -> None:
+            if fits_one_message(call):
+                drawn.append(call)
 
-    @with_seed(seed)
-    @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(calls(group))
-    def collect(call: tuple[str, str, tuple[Any, ...]]) -> None:
-        if fits_one_message(call):
-            drawn.append(call)
-
-    collect()
+        collect()
+    random.Random(seed).shuffle(drawn)
     return drawn
