@@ -9,6 +9,8 @@
 // Events (EventTarget): "change" {key, value, deleted, version}, "reset" (state replaced),
 // "presence" {members}, "status" {status, transport, rtt}, "rejected" {event, payload, error}.
 
+import { storage as pageStorage } from "./safe-storage.js";
+
 const CLIENT_KEY = "chorus.client";
 const MAX_VALUE_BYTES = 4096; // the contract's limit on a value, as compact UTF-8 JSON
 const jsonBytes = (value) => new TextEncoder().encode(JSON.stringify(value) ?? "").length;
@@ -22,7 +24,7 @@ function randomId(length = 16) {
 }
 
 // A stable id for this browser: op idempotency and presence count it once, across tabs too.
-export function clientId(storage = localStorage) {
+export function clientId(storage = pageStorage) {
   let id = storage.getItem(CLIENT_KEY);
   if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
     id = randomId();
@@ -71,7 +73,7 @@ class Outbox {
 }
 
 export class SyncRoom extends EventTarget {
-  constructor(room, { name, storage = localStorage, connect = window.io } = {}) {
+  constructor(room, { name, storage = pageStorage, connect = window.io } = {}) {
     super();
     this.room = room;
     this.client = clientId(storage);

@@ -13,6 +13,7 @@ import { Player } from "./quiz-phone.js";
 import { secondsLeft } from "./quiz-view.js";
 import { t } from "./i18n.js";
 import { followRoomLanguage } from "./room-language.js";
+import { storage } from "./safe-storage.js";
 
 const root = document.getElementById("audience");
 const room = root.dataset.room;
@@ -264,7 +265,7 @@ for (const button of document.querySelectorAll(".pace button")) {
 const UPVOTED_KEY = `chorus.upvoted.${room}`;
 function upvoted() {
   try {
-    const list = JSON.parse(localStorage.getItem(UPVOTED_KEY) || "[]");
+    const list = JSON.parse(storage.getItem(UPVOTED_KEY) || "[]");
     return new Set(Array.isArray(list) ? list : []);
   } catch {
     return new Set();
@@ -273,7 +274,7 @@ function upvoted() {
 function rememberUpvote(id) {
   const ids = upvoted();
   ids.add(id);
-  localStorage.setItem(UPVOTED_KEY, JSON.stringify([...ids].slice(-500)));
+  storage.setItem(UPVOTED_KEY, JSON.stringify([...ids].slice(-500)));
 }
 
 const fresh = newcomers();
@@ -326,15 +327,15 @@ const NAME_KEY = "chorus.name";
 const askForm = $("ask-form");
 const askText = $("ask-text");
 const askName = $("ask-name");
-askName.value = localStorage.getItem(NAME_KEY) || "";
+askName.value = storage.getItem(NAME_KEY) || "";
 
 askForm.addEventListener("submit", async (e) => {
   e.preventDefault();
   const text = askText.value.trim();
   if (!text) return;
   const name = askName.value.trim();
-  if (name) localStorage.setItem(NAME_KEY, name);
-  else localStorage.removeItem(NAME_KEY);
+  if (name) storage.setItem(NAME_KEY, name);
+  else storage.removeItem(NAME_KEY);
   const send = $("ask-send");
   send.disabled = true;
   send.textContent = t("Sending…");

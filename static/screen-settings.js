@@ -7,6 +7,7 @@
 // load in it, and open ones follow it at once (static/room-language.js).
 
 import { serverText, t } from "./i18n.js";
+import { storage } from "./safe-storage.js";
 
 const THEME_KEY = "chorus.theme";
 const root = document.documentElement;
@@ -14,11 +15,8 @@ const systemDark = window.matchMedia("(prefers-color-scheme: dark)");
 const toggle = document.getElementById("theme-toggle");
 
 function chosenTheme() {
-  try {
-    const stored = localStorage.getItem(THEME_KEY);
-    if (stored === "dark" || stored === "light") return stored;
-  } catch { /* storage refused: follow the system */ }
-  return null;
+  const stored = storage.getItem(THEME_KEY);
+  return stored === "dark" || stored === "light" ? stored : null;
 }
 
 function showTheme() {
@@ -31,7 +29,7 @@ function showTheme() {
 
 toggle?.addEventListener("click", () => {
   const dark = toggle.getAttribute("aria-pressed") !== "true";
-  try { localStorage.setItem(THEME_KEY, dark ? "dark" : "light"); } catch { /* this page only */ }
+  storage.setItem(THEME_KEY, dark ? "dark" : "light"); // this page only, where refused
   root.dataset.theme = dark ? "dark" : "light";
   toggle.setAttribute("aria-pressed", String(dark));
 });
