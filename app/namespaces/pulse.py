@@ -1,8 +1,8 @@
 """The ``/pulse`` namespace: emoji reactions and the pace meter.
 
-Events (all acknowledged, see docs/audience.md): join, leave, react, pace. Screens (a
-presenter, or a display joined with ``screen: true``) get ``reactions`` bursts and ``pace``;
-phones only send.
+Events (all acknowledged, see docs/audience.md): join, leave, react, pace, and the presenter's
+focus. Screens (a presenter, or a display joined with ``screen: true``) get ``reactions``
+bursts, ``pace`` and ``focus``; phones only send.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from app.audience.pulse import Pulse
 from app.namespaces.audience import AudienceNamespace, Listener
+from app.state.errors import bad_request
 from app.sync.payloads import require_object, room_name
 from app.transport.ratelimit import RateLimit
 
@@ -18,7 +19,7 @@ from app.transport.ratelimit import RateLimit
 class PulseNamespace(AudienceNamespace):
     """Reactions and pace of a room."""
 
-    events = frozenset({"join", "leave", "react", "pace"})
+    events = frozenset({"join", "leave", "react", "pace", "focus"})
 
     def __init__(self, pulse: Pulse, **parts: Any) -> None:
         super().__init__("/pulse", **parts)
@@ -39,7 +40,8 @@ class PulseNamespace(AudienceNamespace):
         return ack
 
     def view(self, room: str, presenter: bool, listener: Listener) -> dict:
-        return {"pace": self.pulse.pace(room)}
+        return {"pace": self.pulse.pace(room), "reactions": self.pulse.totals(room),
+                "focus": self.pulse.focus(room)}
 
     def on_react(self, sid: str, data: Any) -> dict:
         """Send an emoji to the screens."""
@@ -57,4 +59,9 @@ class PulseNamespace(AudienceNamespace):
         self.feed.changed(room)
         return {"ok": True}
 
-
+    def on_focus(self, sid: str, data: Any) -> dict:
+        """The presenter shows the poll or one question full screen on every screen, or none."""
+        _, room, data = self.presenting(sid, data)
+        if "focus" not in data:
+            raise bad_request('focus is missing: null, {"poll": true} or {"question": <id>}')
+        return {"ok": True, "focus": self.pulse.set_focus(room, data["focus"])}

@@ -1,6 +1,6 @@
 """axe-core on every page (an error page too), at a 360 px phone and a 1920 x 1080 projector,
-light and dark, in English and German: no moderate, serious or critical violation. Also the projector theme, reduced motion, tap targets and
-keyboard operation.
+light and dark, in English and German: no moderate, serious or critical violation. Also the
+projector theme, reduced motion, tap targets and keyboard operation.
 
 axe-core comes from node_modules (package.json pins it; `make` installs it). It goes into the
 page through Playwright's ``evaluate``, which runs over the DevTools protocol: the page's
