@@ -17,6 +17,7 @@ import { DeckPanel } from "./deck-panel.js";
 import { bindClicker } from "./clicker.js";
 import { serverText, t } from "./i18n.js";
 import { followRoomLanguage } from "./room-language.js";
+import { bindFocus } from "./screen-focus.js";
 
 const stage = document.getElementById("present");
 const room = stage.dataset.room;
@@ -346,6 +347,9 @@ function emptyResults(p) {
 // ---------------------------------------------------------------------------------------------
 // Q&A
 
+const focusButton = bindFocus({ pulse: pulseChannel, qa: qaChannel, presenter,
+                                note: (text) => note("qa-note", text) });
+
 const hiddenHere = new Map(); // id -> text: questions hidden from this screen, to show again
 
 const questionParts = {
@@ -365,7 +369,8 @@ const questionParts = {
       hiddenHere.set(q.id, q.text);
       moderate("hide", q.id, { hidden: true });
     });
-    return el("div", { cls: "q-actions" }, votes, el("div", { cls: "q-buttons" }, answered, hide));
+    return el("div", { cls: "q-actions" }, votes,
+      el("div", { cls: "q-buttons" }, answered, hide, focusButton(q)));
   },
   update(item, q) {
     const answered = item.querySelector(".q-answer");
@@ -436,23 +441,34 @@ const totals = new Map();
 const MAX_FLOATING = 40;
 const bursts = $("bursts");
 
-pulseChannel.on("reactions", ({ counts }) => {
-  for (const [emoji, n] of Object.entries(counts)) {
-    totals.set(emoji, (totals.get(emoji) || 0) + n);
+// The room's totals are the server's (the join ack, and each burst): a reload shows them. A
+// burst from a process that read the store a moment earlier never moves a count back.
+function showTotals(kept) {
+  for (const [emoji, n] of Object.entries(kept || {})) {
+    if (!Number.isInteger(n)) continue;
+    totals.set(emoji, Math.max(totals.get(emoji) || 0, n));
     const item = $("reaction-counts").querySelector(`[data-emoji="${CSS.escape(emoji)}"]`);
     if (item) item.querySelector(".count").textContent = String(totals.get(emoji));
-    // With reduced motion the counters above are the whole show.
-    if (!reducedMotion()) for (let i = 0; i < Math.min(n, 6); i += 1) float(emoji);
+  }
+}
+
+pulseChannel.on("reactions", ({ counts, totals: kept }) => {
+  showTotals(kept);
+  // With reduced motion the counters are the whole show.
+  if (reducedMotion()) return;
+  for (const [emoji, n] of Object.entries(counts)) {
+    for (let i = 0; i < Math.min(n, 6); i += 1) float(emoji);
   }
 });
 
-// One emoji rising from the bottom edge and fading; a few hundred phones tapping at once make
-// at most MAX_FLOATING on screen, so the projector's browser never chokes.
+// One emoji rising from the bottom of the bursts' own lane (the screen's right edge, kept free
+// of text by static/screen.css) and fading; a few hundred phones tapping at once make at most
+// MAX_FLOATING on screen, so the projector's browser never chokes.
 function float(emoji) {
   if (bursts.childElementCount >= MAX_FLOATING) return;
   const node = el("span", { cls: "floater", text: emoji });
-  node.style.left = `${55 + Math.random() * 40}%`;
-  node.style.setProperty("--drift", `${Math.round((Math.random() - 0.5) * 120)}px`);
+  node.style.left = `${Math.random() * 30}%`;
+  node.style.setProperty("--drift", `${Math.round((Math.random() - 0.5) * 16)}px`);
   node.style.animationDuration = `${2.2 + Math.random() * 1.6}s`;
   node.style.animationDelay = `${Math.random() * 0.3}s`;
   node.addEventListener("animationend", () => node.remove());
@@ -475,7 +491,10 @@ function setPace(pace) {
       : t("{count} votes in the last minute", { count: pace.voters }))
     : t("No votes in the last minute.");
 }
-pulseChannel.addEventListener("joined", (e) => setPace(e.detail.pace));
+pulseChannel.addEventListener("joined", (e) => {
+  setPace(e.detail.pace);
+  showTotals(e.detail.reactions);
+});
 pulseChannel.on("pace", setPace);
 
 sync.start();

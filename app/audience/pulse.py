@@ -18,6 +18,7 @@ as ``focus`` and in the join ack, so a display that joins late or reloads shows 
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -31,6 +32,7 @@ EMOJIS = ("👏", "❤️", "😂", "🎉", "🤯", "👍")
 PACES = ("slow", "good", "fast")
 FADE = 60.0  # seconds for a pace vote to fade out
 BURST_INTERVAL = 0.25
+QUESTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # as questions.py's ids
 
 
 class Pulse:
@@ -58,10 +60,10 @@ class Pulse:
 
     def focus(self, room: str) -> dict | None:
         """What the screens of ``room`` show full screen: the poll, one question, or nothing."""
-        kept = self._hashes.hget(f"focus:{room}", "target")
+        kept = self._hashes.hget(f"focus:{room}", "target") or ""
         if kept == "poll":
             return {"poll": True}
-        return {"question": int(kept)} if kept and kept.isdigit() else None
+        return {"question": kept[2:]} if kept.startswith("q:") else None
 
     def set_focus(self, room: str, focus: Any) -> dict | None:
         """Show the poll (``{"poll": true}``), one question (``{"question": id}``) or nothing
@@ -71,11 +73,10 @@ class Pulse:
         elif isinstance(focus, dict) and focus == {"poll": True}:
             self._hashes.hset(f"focus:{room}", "target", "poll")
         elif (isinstance(focus, dict) and set(focus) == {"question"}
-              and isinstance(focus["question"], int) and not isinstance(focus["question"], bool)
-              and 0 < focus["question"] < 2**53):
-            self._hashes.hset(f"focus:{room}", "target", str(focus["question"]))
+              and isinstance(focus["question"], str) and QUESTION_ID.fullmatch(focus["question"])):
+            self._hashes.hset(f"focus:{room}", "target", "q:" + focus["question"])
         else:
-            raise bad_request('focus must be null, {"poll": true} or {"question": <id>}')
+            raise bad_request('focus must be null, {"poll": true} or {"question": "<id>"}')
         shown = self.focus(room)
         self._emit_everywhere("focus", {"room": room, "focus": shown}, room)
         return shown

@@ -63,5 +63,5 @@ class PulseNamespace(AudienceNamespace):
         """The presenter shows the poll or one question full screen on every screen, or none."""
         _, room, data = self.presenting(sid, data)
         if "focus" not in data:
-            raise bad_request('focus is missing: null, {"poll": true} or {"question": <id>}')
+            raise bad_request('focus is missing: null, {"poll": true} or {"question": "<id>"}')
         return {"ok": True, "focus": self.pulse.set_focus(room, data["focus"])}
