@@ -225,6 +225,12 @@ class Polls:
             raise bad_request("answer must have a word in it")
         return word
 
+    def find(self, room: str, poll_id: int) -> dict | None:
+        """Poll ``poll_id`` of ``room``, or None: an export tells a missing poll (404) from a
+        malformed number (400, ``_get``)."""
+        found = self._hashes.hget(f"polls:{room}", str(poll_id))
+        return json.loads(found) if found is not None else None
+
     def _get(self, room: str, poll_id: Any) -> dict:
         if isinstance(poll_id, bool) or not isinstance(poll_id, int):
             raise bad_request("poll must be a poll number")

@@ -35,6 +35,10 @@ class Presenters:
         """Every claimed room."""
         return list(self._hashes.hgetall(TOKENS))
 
+    def claimed(self, room: str) -> bool:
+        """Whether ``room`` exists as a presented room (an export of any other is a 404)."""
+        return self._hashes.hget(TOKENS, room) is not None
+
     def token(self, room: str) -> str | None:
         """The room's token (for the log line of the demo room only)."""
         return self._hashes.hget(TOKENS, room)

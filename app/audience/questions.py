@@ -32,10 +32,13 @@ class Questions:
 
     def ask(self, room: str, text: Any, name: Any = None, question_id: Any = None) -> dict:
         """Post a question. A client-chosen ``id`` makes a retry post it once."""
-        if not isinstance(text, str) or not text.strip():
-            raise bad_request("text must be non-empty")
-        if len(text) > MAX_TEXT:
-            raise too_large(f"a question is at most {MAX_TEXT} characters")
+        if not isinstance(text, str):
+            raise bad_request("text must be the question, as text")
+        if not text.strip():
+            raise bad_request("a question needs some text, not only spaces")
+        if len(text.strip()) > MAX_TEXT:  # refused whole, never cut: the asker shortens it
+            raise bad_request(f"a question is at most {MAX_TEXT} characters; "
+                              f"this one has {len(text.strip())}")
         if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME):
             raise bad_request(f"name must be text of at most {MAX_NAME} characters")
         if question_id is None:

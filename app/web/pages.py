@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 
+from app.audience.questions import MAX_TEXT as QUESTION_MAX
 from app.state.errors import FORBIDDEN, ChorusError
 from app.sync.board import BOARD
 from app.sync.payloads import is_room_name
@@ -93,13 +94,20 @@ def room(room: str):
     """A room's board; everything on it is filled in and kept live by static/chorus.js."""
     if not is_room_name(room):
         abort(404)
-    return render_template("room.html", room=room, board=BOARD, join_url=join_url(room))
+    return render_template("room.html", room=room, board=BOARD, join_url=join_url(room),
+                           question_max=QUESTION_MAX)
 
 
 def join_url(room: str) -> str:
     """The address to give people for this room: CHORUS_PUBLIC_URL, else this page's host."""
     base = current_app.config["PUBLIC_URL"] or request.host_url
     return base.rstrip("/") + url_for("pages.room", room=room)
+
+
+def served_port() -> str:
+    """The port this request came in on, for the settings the loopback warning suggests: the
+    WSGI server's own (gevent's is the bound socket's), else the Host header's."""
+    return request.environ.get("SERVER_PORT") or str(urlsplit(request.host_url).port or 80)
 
 
 def is_loopback(url: str) -> bool:
