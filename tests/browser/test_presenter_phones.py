@@ -15,7 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.audience_support import AudienceClient
+from tests.audience_support import AudienceClient, device_session
 from tests.audience_support import create_room as create_room_by_form
 from tests.browser.test_audience import create_room, open_audience
 
@@ -261,6 +261,33 @@ def test_presenter_keyboard_focus_stays_on_or_moves_to_the_next_control(server, 
     expect(items).to_have_count(1)
     expect(again).to_have_count(2)
     expect(again.nth(0)).to_be_focused()
+
+    # Open answers waiting for approval: the list is redrawn with every answer that comes in.
+    host = AudienceClient(server.url, "/poll")
+    voters = [AudienceClient(server.url, "/poll", device_session(server.url, room))
+              for _ in range(3)]
+    try:
+        assert host.call("join", {"room": room, "token": token})["ok"]
+        opened = host.call("open", {"room": room, "kind": "text", "question": "Why?"})
+        assert opened["ok"], opened
+        for voter, text in zip(voters[:2], ("Because.", "Why not?"), strict=True):
+            assert voter.call("join", {"room": room})["ok"]
+            assert voter.call("answer", {"room": room, "poll": opened["poll"]["id"],
+                                         "answer": text})["ok"]
+        waiting = screen.locator("#waiting li")
+        expect(waiting).to_have_count(2)
+        waiting.nth(0).get_by_role("button", name="Show: Because.").focus()
+        assert voters[2].call("join", {"room": room})["ok"]  # a third answer redraws the list
+        assert voters[2].call("answer", {"room": room, "poll": opened["poll"]["id"],
+                                         "answer": "So."})["ok"]
+        expect(waiting).to_have_count(3)
+        expect(waiting.nth(0).get_by_role("button", name="Show: Because.")).to_be_focused()
+        screen.keyboard.press("Enter")  # shown: off the waiting list, the next one in its place
+        expect(waiting).to_have_count(2)
+        expect(waiting.nth(0).get_by_role("button", name="Show: Why not?")).to_be_focused()
+    finally:
+        for client in (host, *voters):
+            client.close()
 
 
 def test_loopback_warning_names_the_port_in_use_on_the_presenter_screen_only(server,
