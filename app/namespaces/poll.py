@@ -2,8 +2,9 @@
 the room's deck; devices answer, and in a quiz pick a nickname and see their score.
 
 Events (all acknowledged, see docs/audience.md): join, leave, open, answer, close, reveal,
-next, reset_scores (presenter), moderate, remove_word (presenter or co-host), nickname, me. Server -> client: ``poll``, the current
-poll and, when visible to that client, its results (and the leaderboard after a quiz question).
+next, reset_scores (presenter), moderate, remove_word (presenter or co-host), nickname, me.
+Server -> client: ``poll``, the current poll and, when visible to that client, its results
+(and the leaderboard after a quiz question).
 """
 
 from __future__ import annotations
