@@ -11,7 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.audience_support import AudienceClient, create_room, device_session
-from tests.support import RedisServer, Server
+from tests.support import ROOT, RedisServer, Server
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 pytestmark = pytest.mark.browser
 
@@ -118,3 +120,14 @@ def test_the_cohost_link_opens_a_moderation_only_screen_that_hides_a_question(pa
     refused = helper.evaluate(
         "() => window.chorusScreen.poll.send('open', {kind: 'cloud', question: 'Mine?'})")
     assert refused["error"]["code"] == "forbidden", refused
+
+    # The moderation screen, and the presenter screen's new controls, open, pass axe-core
+    # with nothing moderate or worse.
+    screen.locator("#word-removal summary").click()
+    helper.locator("#hidden-here summary").click()
+    for page, part in ((helper, "document"),
+                       (screen, "{include: [['#word-removal'], ['#second-device']]}")):
+        page.evaluate(f"() => {{ {AXE.read_text()}\n }}")
+        found = page.evaluate(f"async () => (await axe.run({part})).violations.map((v) =>"
+                              " `${v.id} (${v.impact}) at ${v.nodes[0].target}`)")
+        assert not [v for v in found if "(minor)" not in v], found
