@@ -169,8 +169,10 @@ class Polls:
             removed = self._hashes.hgetall(f"removed:{room}:{poll['id']}")
             kept = {w: n for w, n in tally.items() if w not in removed}
             words = sorted(kept.items(), key=lambda item: (-item[1], item[0]))[:CLOUD_TOP]
-            return {"total": sum(kept.values()), "removed": total - sum(kept.values()),
-                    "words": [[w, n] for w, n in words]}
+            body = {"total": sum(kept.values()), "words": [[w, n] for w, n in words]}
+            if total > body["total"]:  # only then, so a cloud with nothing kept off is as before
+                body["removed"] = total - body["total"]
+            return body
         if poll["kind"] == "ranking":
             return _average_ranks(len(poll["options"]), tally, total)
         counts = [tally.get(str(i), 0) for i in range(len(poll["options"]))] \
