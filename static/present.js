@@ -18,6 +18,7 @@ import { bindClicker } from "./clicker.js";
 import { serverText, t } from "./i18n.js";
 import { followRoomLanguage } from "./room-language.js";
 import { focusLost, keepFocus } from "./focus-keeper.js";
+import { wordRemoval } from "./moderation.js";
 
 const stage = document.getElementById("present");
 const room = stage.dataset.room;
@@ -61,12 +62,15 @@ if (presenter) {
   }
   $("created-close")?.addEventListener("click", () => $("created").remove());
   $("copy-presenter-link").addEventListener("click", () => copyPresenterLink());
+  $("copy-cohost-link").addEventListener("click",
+    () => copyPresenterLink("cohost-link", "cohost-copy-note"));
 }
 
-// The second device's link (the token in its fragment, never sent to a server), to the
-// clipboard; where the Clipboard API is missing (plain http on a LAN address) the old way.
-async function copyPresenterLink() {
-  const field = $("second-device-link");
+// The second device's link (the token in its fragment, never sent to a server), or the
+// co-host's, to the clipboard; where the Clipboard API is missing (plain http on a LAN
+// address) the old way.
+async function copyPresenterLink(fieldId = "second-device-link", noteId = "copy-note") {
+  const field = $(fieldId);
   let copied = false;
   try {
     await navigator.clipboard.writeText(field.value);
@@ -75,7 +79,7 @@ async function copyPresenterLink() {
     field.select();
     copied = document.execCommand("copy");
   }
-  note("copy-note", copied ? t("Copied") : t("Select the link and copy it"), 4000);
+  note(noteId, copied ? t("Copied") : t("Select the link and copy it"), 4000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,6 +141,9 @@ let current = null; // P
 let results = null; // R, or null (a display before the reveal)
 let pollSeen = false; // the poll found on opening the page is not news
 let lastSpoken = 0;
+// "Remove a word", under the results: a cloud's words and the shown open answers' words.
+const drawRemovable = presenter
+  ? wordRemoval($("poll-results"), pollChannel, (text) => note("poll-note", text)) : null;
 
 function setPoll(view) {
   const before = current;
@@ -181,6 +188,7 @@ function drawPoll() {
   }
   box.hidden = !(p && results);
   if (p && results) renderResults(box, p, results);
+  drawRemovable?.(p, results);
   let text = "";
   if (!p && presenter) text = t("Open a poll below; phones show it at once.");
   else if (p && !results) text = t("Results appear here when the presenter reveals them.");

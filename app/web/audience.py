@@ -10,6 +10,7 @@ from qrcode.image.svg import SvgPathImage
 
 from app.state.errors import FORBIDDEN, NOT_FOUND, ChorusError
 from app.sync.payloads import is_room_name
+from app.web.cohost import cohost_link
 from app.web.context import services
 from app.web.cookies import give_cookies
 from app.web.pages import is_loopback, join_url, served_port
@@ -37,7 +38,9 @@ def present(room: str):
                            loopback=is_loopback(url), lan_address=lan_address(),
                            port=served_port(),
                            created=bool(request.args.get("created")),
-                           presenter_url=second_device_link(room, token))
+                           presenter_url=second_device_link(room, token),
+                           cohost_url=cohost_link(room, services().audience.presenters
+                                                  .cohost(room) or ""))
     # The page holds the token (its sockets join with it): kept out of every cache.
     return page, {"Cache-Control": "no-store"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import secrets
 from urllib.parse import urlsplit
 
@@ -26,8 +27,9 @@ from app.transport.origins import origin_check
 from app.transport.ratelimit import RateLimited
 from app.web.context import services
 from app.web.cookies import give_cookies
-from app.web.presenter_cookie import give_presenter_cookie
+from app.web.presenter_cookie import give_presenter_cookie, second_device_link
 
+log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
 bp.after_request(give_cookies)
 
@@ -67,6 +69,10 @@ def create_room():
     except ChorusError as refusal:  # the store is full: the name is not kept either
         services().audience.presenters.release(name)
         return render_template("index.html", full=True), refusal.http_status
+    # Once, so that a presenter who loses the link can find it again (docs/operations.md);
+    # the log then holds a secret (docs/security.md).
+    log.info("room %s created; presenter link (keep it secret): %s", name,
+             second_device_link(name, token))
     response = redirect(url_for("audience.present", room=name, created=1), code=303)
     return give_presenter_cookie(response, name, token)
 
