@@ -79,6 +79,15 @@ export function bindFocus({ pulse, qa, presenter, note }) {
     }
   });
 
+  // The display's columns scroll inside themselves (static/screen.css): a keyboard reaches them.
+  if (!presenter) {
+    const middle = document.querySelector(".middle");
+    middle?.setAttribute("tabindex", "0");
+    middle?.setAttribute("role", "group");
+    middle?.setAttribute("aria-labelledby", "poll-kind pulse-title");
+    document.getElementById("questions")?.setAttribute("tabindex", "0");
+  }
+
   if (presenter) {
     const pollButton = el("button", { cls: "secondary small focus-button", text: t("Full screen"),
       attrs: { type: "button", id: "poll-focus", "aria-label": t("Full screen: the poll") } });
