@@ -114,6 +114,11 @@ class AudienceNamespace(ContractNamespace):
             raise ChorusError(FORBIDDEN, "only the presenter can do that")
         return listener, room, data
 
+    def moderating(self, sid: str, data: Any) -> tuple[Listener, str, dict]:
+        """As ``joined``, and the connection may moderate the room (approve or reject what
+        waits for it); for now that is its presenter."""
+        return self.presenting(sid, data)
+
     @staticmethod
     def device(listener: Listener) -> str:
         """The connection's device id, which votes need."""
