@@ -355,7 +355,8 @@ def _register_blueprints(app: Flask) -> None:
     """Pages, audience pages, deck files and exports, the page scripts' catalogues, the JSON
     API and its event streams, /healthz and /metrics, all with the security headers
     (app/web/headers.py)."""
-    for module in (pages, audience_pages, deck_files, board_file, locale, api, events, health, metrics_page):
+    for module in (pages, audience_pages, deck_files, board_file, locale, api, events, health,
+                   metrics_page):
         app.register_blueprint(module.bp)
     headers.init_app(app)
 

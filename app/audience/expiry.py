@@ -11,8 +11,8 @@ can be created again. ``keep`` (the demo room) never expires. A claimed room the
 not know yet (claimed before rooms expired) is adopted as active now.
 
 What a room holds in the shared hashes is listed by the services that write it (``forget``
-in polls.py, questions.py, pulse.py, board.py) and in ``forgetters`` here (its deck, its language): a new
-kind of room data adds its own line.
+in polls.py, questions.py, pulse.py, board.py) and in ``forgetters`` here (its deck, its
+language): a new kind of room data adds its own line.
 """
 
 from __future__ import annotations
