@@ -276,7 +276,7 @@ room.addEventListener("reset", showAll);
 room.addEventListener("change", (e) => controls.get(e.detail.key)?.show());
 room.addEventListener("acked", (e) => {
   controls.get(e.detail.payload.key)?.show();
-  if (e.detail.ack.pending) flash(t("Sent: it shows once the presenter approves it"));
+  if (e.detail.ack.pending) flash(t("Sent: it shows once the presenter approves it"), "info");
 });
 room.addEventListener("rejected", (e) => {
   controls.get(e.detail.payload.key)?.show();
@@ -285,9 +285,10 @@ room.addEventListener("rejected", (e) => {
   flash(t("Not saved: {reason}", { reason }));
 });
 
-function flash(text) {
+function flash(text, kind = "error") {
   const notice = document.getElementById("notice");
   notice.textContent = text;
+  notice.dataset.kind = kind;
   notice.hidden = false;
   clearTimeout(notice.timer);
   notice.timer = setTimeout(() => { notice.hidden = true; }, 4000);

@@ -51,8 +51,8 @@ class BoardPolicy:
             raise ChorusError(FORBIDDEN, "only the presenter can do that to this control")
         if mode == "moderated":
             if not isinstance(write.value, str) or len(write.value) > control["max_length"]:
-                raise bad_request(f"value must be text of at most {control['max_length']} "
-                                  "characters")
+                longest = control["max_length"]
+                raise bad_request(f"value must be text of at most {longest} characters")
             return self.boards.hold(write.room, write.key, write.value, write.client, write.op)
         value = write.value
         if (isinstance(value, bool) or not isinstance(value, (int, float))
