@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.audience_support import create_room as create_room_http
+from tests.browser.test_accessibility import AXE, serious_violations
 from tests.browser.test_audience import PHONE, SCREEN, SHOTS, create_room, open_screen
 from tests.support import SyncClient
 
@@ -107,6 +108,9 @@ def test_presenter_defines_a_board_whose_modes_hold(server, new_page):
     for page in phones:
         expect(page.locator("#a-mood")).to_have_attribute("data-count", "3")
     expect(phone.locator("#a-mood")).to_have_text("Room average 5 from 3")
+
+    for page in (phone, screen):  # disabled controls, hints, the mean: no axe violation
+        assert serious_violations(page, AXE.read_text()) == []
 
     phone.screenshot(path=str(SHOTS / "board-phone.png"))
     screen.locator("#board-card").screenshot(path=str(SHOTS / "board-presenter.png"))
