@@ -41,10 +41,11 @@ def test_a_new_room_shows_no_made_up_controls(server, new_page):
     room = "bare-" + uuid.uuid4().hex[:6]
     create_room_http(server.url, room)
     phone = new_page(**PHONE)
-    open_phone(phone, server.url, room)
-    expect(phone.locator("#board-empty")).to_be_visible()
-    expect(phone.locator("#board .control")).to_have_count(0)
+    phone.goto(f"{server.url}/r/{room}")
+    expect(phone.locator("#badge")).to_have_attribute("data-status", "live")
+    expect(phone.locator("#board .control")).to_have_count(0)  # no volume, tempo, greeting
     assert phone.evaluate("() => window.chorusRoom.state.size") == 0
+    expect(phone.locator("#board-empty")).to_be_visible()
 
 
 def test_presenter_defines_a_board_whose_modes_hold(server, new_page):
