@@ -136,18 +136,26 @@ class ResilientClient:
               retry_unavailable: bool = True) -> dict:
         """Send until answered (the same op each time, as the browser's outbox does)."""
         payload = {"room": self.room, **payload, "op": uuid.uuid4().hex}
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
+        tries: list[str] = []  # what each attempt met, for the message if none is answered
         while time.monotonic() < deadline:
+            at = f"{time.monotonic() - started:.1f}s"
             try:
                 self.wait(lambda: self.joined, timeout=max(deadline - time.monotonic(), 0.1),
                           what="a join before writing")
                 ack = self.sio.call(event, payload, namespace="/sync", timeout=3)
             except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
-                    socketio.exceptions.DisconnectedError, AssertionError):
+                    socketio.exceptions.DisconnectedError, AssertionError) as exc:
+                tries.append(f"{at} {type(exc).__name__}")
                 continue
             code = None if ack.get("ok") else ack["error"]["code"]
             if code in ("unavailable", "not_joined") and retry_unavailable:
+                tries.append(f"{at} {code}")
                 time.sleep(0.2)
                 continue
             return ack
-        raise AssertionError(f"{self.client}: {event} not answered within {timeout} s")
+        with self.lock:
+            state = f"joined={self.joined} connected={self.sio.connected} joins={self.joins}"
+        raise AssertionError(f"{self.client}: {event} not answered within {timeout} s "
+                             f"({state}; attempts: {', '.join(tries[-12:])})")

@@ -72,7 +72,8 @@ class Load:
                 self.stopping.wait(0.05)  # about 15 writes a second per client
         except Exception as exc:  # recorded for the test to report; the thread just ends
             with self.lock:
-                self.errors.append(f"{c.client} ({c.transport}): {exc}")
+                self.errors.append(f"{c.client} ({c.transport}): {exc}; disconnects "
+                                   f"{c.reasons()[-3:]}, gaps {[round(g, 1) for g in c.gaps()]}")
 
 
 def test_rolling_restart_keeps_every_client_connected_and_loses_nothing(cluster):
