@@ -116,6 +116,14 @@ def test_presenter_defines_a_board_whose_modes_hold(server, new_page):
     phone.screenshot(path=str(SHOTS / "board-phone.png"))
     screen.locator("#board-card").screenshot(path=str(SHOTS / "board-presenter.png"))
 
+    # Locked from the presenter's editor: the phones' slider is disabled at once.
+    locked = {"controls": [dict(c, locked=True) if c["key"] == "mood" else c
+                           for c in BOARD["controls"]]}
+    screen.locator("#board-json").fill(json.dumps(locked))
+    screen.locator("#board-save").click()
+    expect(screen.locator("#board-note")).to_have_text("Board saved: 3 controls.")
+    expect(phone.locator("#c-mood")).to_be_disabled()
+
     # Reset: back to the start, the averaged inputs forgotten.
     screen.locator('#board-controls [data-key="mood"] button').click()
     expect(screen.locator('#board-controls [data-key="mood"] output')).to_have_text("5")
