@@ -59,6 +59,7 @@ from app.transport.traffic import Traffic
 from app.web import api, events, headers, health, locale, pages
 from app.web import audience as audience_pages
 from app.web import board as board_file
+from app.web import cohost as cohost_pages
 from app.web import decks as deck_files
 from app.web import metrics as metrics_page
 from app.web.context import Services
@@ -355,8 +356,8 @@ def _register_blueprints(app: Flask) -> None:
     """Pages, audience pages, deck files and exports, the page scripts' catalogues, the JSON
     API and its event streams, /healthz and /metrics, all with the security headers
     (app/web/headers.py)."""
-    for module in (pages, audience_pages, deck_files, board_file, locale, api, events, health,
-                   metrics_page):
+    for module in (pages, audience_pages, cohost_pages, deck_files, board_file, locale, api,
+                   events, health, metrics_page):
         app.register_blueprint(module.bp)
     headers.init_app(app)
 

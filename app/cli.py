@@ -35,6 +35,14 @@ polls, questions and presenter claim (app/audience/expiry.py). Both open the sto
 
     .venv/bin/python -m app.cli rooms
     .venv/bin/python -m app.cli rooms delete squatted-name
+
+``presenter-link ROOM`` prints the room's presenter link, for a presenter who lost it, and
+``cohost-link ROOM`` its co-host link (moderation only; made at first ask). They read the token
+from the store the same way (``--store``) and build the link on CHORUS_PUBLIC_URL, else the
+address the server binds (CHORUS_BIND), as the server's own log lines do::
+
+    .venv/bin/python -m app.cli presenter-link my-talk
+    .venv/bin/python -m app.cli cohost-link my-talk
 """
 
 from __future__ import annotations
@@ -52,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from app.audience.expiry import Expiry
-from app.config import DEFAULTS, message_queue_url, settings_from_environ
+from app.config import DEFAULTS, message_queue_url, redacted, settings_from_environ
 from app.state import open_hashes, open_store
 from app.state.errors import FORBIDDEN, UNAVAILABLE, ChorusError
 from app.sync.payloads import is_room_name, parse_write
@@ -223,6 +231,30 @@ def rooms(store: str | None, delete: str | None = None) -> int:
     return 0
 
 
+def link(room: str, store: str | None, cohost: bool = False) -> int:
+    """Print ``room``'s presenter (or co-host) link; 1 with a message for a room not there."""
+    if not is_room_name(room):
+        print("room must be 1-64 of A-Z a-z 0-9 _ -", file=sys.stderr)
+        return 2
+    from app import base_url
+    from app.audience.presenters import Presenters
+
+    config = _config(store, None)
+    hashes = open_hashes(config["STORE"])
+    try:
+        presenters = Presenters(hashes)
+        token = presenters.cohost(room) if cohost else presenters.token(room)
+    finally:
+        hashes.close()
+    if not token:
+        print(f"no room {room} in the store {redacted(config['STORE'])}: it was never created, "
+              "or it expired (`rooms` lists the rooms)", file=sys.stderr)
+        return 1
+    page = "moderate" if cohost else "present"
+    print(f"{base_url(config)}/{page}/{room}#token={token}")
+    return 0
+
+
 def _duration(seconds: float) -> str:
     seconds = max(0, int(seconds))
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
@@ -262,7 +294,12 @@ def main(argv: list[str] | None = None) -> int:
                                                "`rooms delete NAME` removes one")
     rooms_.add_argument("action", nargs="?", choices=["delete"])
     rooms_.add_argument("name", nargs="?")
+    for name, what in (("presenter-link", "presenter"), ("cohost-link", "co-host")):
+        link_ = commands.add_parser(name, help=f"print a room's {what} link (keep it secret)")
+        link_.add_argument("room")
     args = parser.parse_args(argv)
+    if args.command in ("presenter-link", "cohost-link"):
+        return link(args.room, args.store, cohost=args.command == "cohost-link")
     if args.command == "rooms":
         if args.action == "delete" and not args.name:
             parser.error("rooms delete needs the room's name")

@@ -17,6 +17,8 @@ import { DeckPanel } from "./deck-panel.js";
 import { bindClicker } from "./clicker.js";
 import { serverText, t } from "./i18n.js";
 import { followRoomLanguage } from "./room-language.js";
+import { focusLost, keepFocus } from "./focus-keeper.js";
+import { wordRemoval } from "./moderation.js";
 
 const stage = document.getElementById("present");
 const room = stage.dataset.room;
@@ -60,12 +62,15 @@ if (presenter) {
   }
   $("created-close")?.addEventListener("click", () => $("created").remove());
   $("copy-presenter-link").addEventListener("click", () => copyPresenterLink());
+  $("copy-cohost-link").addEventListener("click",
+    () => copyPresenterLink("cohost-link", "cohost-copy-note"));
 }
 
-// The second device's link (the token in its fragment, never sent to a server), to the
-// clipboard; where the Clipboard API is missing (plain http on a LAN address) the old way.
-async function copyPresenterLink() {
-  const field = $("second-device-link");
+// The second device's link (the token in its fragment, never sent to a server), or the
+// co-host's, to the clipboard; where the Clipboard API is missing (plain http on a LAN
+// address) the old way.
+async function copyPresenterLink(fieldId = "second-device-link", noteId = "copy-note") {
+  const field = $(fieldId);
   let copied = false;
   try {
     await navigator.clipboard.writeText(field.value);
@@ -74,7 +79,7 @@ async function copyPresenterLink() {
     field.select();
     copied = document.execCommand("copy");
   }
-  note("copy-note", copied ? t("Copied") : t("Select the link and copy it"), 4000);
+  note(noteId, copied ? t("Copied") : t("Select the link and copy it"), 4000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,6 +141,9 @@ let current = null; // P
 let results = null; // R, or null (a display before the reveal)
 let pollSeen = false; // the poll found on opening the page is not news
 let lastSpoken = 0;
+// "Remove a word", under the results: a cloud's words and the shown open answers' words.
+const drawRemovable = presenter
+  ? wordRemoval($("poll-results"), pollChannel, (text) => note("poll-note", text)) : null;
 
 function setPoll(view) {
   const before = current;
@@ -180,6 +188,7 @@ function drawPoll() {
   }
   box.hidden = !(p && results);
   if (p && results) renderResults(box, p, results);
+  drawRemovable?.(p, results);
   let text = "";
   if (!p && presenter) text = t("Open a poll below; phones show it at once.");
   else if (p && !results) text = t("Results appear here when the presenter reveals them.");
@@ -196,6 +205,10 @@ function drawQuiz(view) {
   if (!presenter) return;
   const waiting = current?.kind === "text" && results?.waiting ? results.waiting : [];
   $("moderation").hidden = waiting.length === 0;
+  keepFocus($("waiting"), () => drawWaiting(waiting), () => $("poll-reveal"));
+}
+
+function drawWaiting(waiting) {
   $("waiting").replaceChildren(...waiting.map((answer) => {
     const show = t("Show: {answer}", { answer: answer.text });
     const reject = t("Reject: {answer}", { answer: answer.text });
@@ -274,11 +287,15 @@ if (presenter) {
         return;
       }
     }
+    // Disabling the focused button drops the focus: it goes back, or on to the new poll's
+    // Close button, so the keyboard stays where the presenter works.
+    const focused = form.contains(document.activeElement);
     $("poll-open").disabled = true;
     const ack = await pollChannel.send("open", payload);
     $("poll-open").disabled = false;
     if (!ack.ok) {
       note("poll-form-note", explain(ack, t("a poll")));
+      if (focused && focusLost()) $("poll-open").focus();
       return;
     }
     note("poll-form-note", "");
@@ -289,6 +306,7 @@ if (presenter) {
     if (!current || ack.poll.id > current.id) {
       setPoll({ poll: ack.poll, results: emptyResults(ack.poll) });
     }
+    if (focused && focusLost()) $("poll-close").focus();
   });
 
   $("poll-reveal").addEventListener("click", revealPoll);
@@ -305,10 +323,18 @@ async function revealPoll() {
 
 async function closePoll() {
   if (!current || !current.open) return;
+  const focused = document.activeElement === $("poll-close");
   const ack = await pollChannel.send("close", { poll: current.id });
   if (ack.ok) applyPoll(ack.poll);
   else note("poll-note", explain(ack));
+  // The Close button is disabled now: the keyboard goes on to the next poll, the form's first
+  // field when it is unfolded, else the button that unfolds it.
+  if (focused && focusLost()) {
+    if ($("new-poll").hidden) $("new-poll-toggle").focus();
+    else $("poll-form").querySelector('input[name="kind"]:checked')?.focus();
+  }
 }
+
 
 // The deck's next question (the button, or the clicker's PageDown).
 async function nextQuestion() {
@@ -386,7 +412,13 @@ async function moderate(event, id, fields) {
 // undone, even after a reload.
 function drawHiddenHere() {
   const box = $("hidden-here");
-  box.hidden = hiddenHere.size === 0;
+  keepFocus($("hidden-list"), () => {
+    box.hidden = hiddenHere.size === 0;
+    drawHiddenList();
+  }, () => $("freeze"));
+}
+
+function drawHiddenList() {
   $("hidden-list").replaceChildren(...[...hiddenHere].map(([id, text]) => {
     const again = el("button", { cls: "secondary", text: t("Show again"),
                                  attrs: { type: "button" } });
@@ -408,7 +440,9 @@ function setQuestions(view) {
     for (const q of view.hidden_questions) hiddenHere.set(q.id, q.text);
     drawHiddenHere();
   }
-  renderQuestions($("questions"), view.questions, questionParts);
+  // A hidden question leaves the list: the focus goes on to the one taking its place.
+  keepFocus($("questions"), () => renderQuestions($("questions"), view.questions, questionParts),
+            () => (hiddenHere.size ? $("hidden-here").querySelector("summary") : $("freeze")));
   $("qa-empty").hidden = view.questions.length > 0;
   $("qa-count").textContent = view.total ? `(${view.total})` : "";
   $("qa-summary").textContent = summary(view);

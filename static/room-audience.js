@@ -13,6 +13,7 @@ import { Player } from "./quiz-phone.js";
 import { secondsLeft } from "./quiz-view.js";
 import { t } from "./i18n.js";
 import { followRoomLanguage } from "./room-language.js";
+import { watchLength } from "./ask-length.js";
 
 const root = document.getElementById("audience");
 const room = root.dataset.room;
@@ -27,11 +28,12 @@ followRoomLanguage(pulseChannel, { scope: root,
                                    tell: (text) => note("pulse-note", text, 15000) });
 
 // Notes under a form: shown for a while, then cleared, so an old message never looks current.
+// With `ms` 0 a note stays until the next one (a refusal the asker has to act on).
 function note(id, text, ms = 6000) {
   const node = $(id);
   node.textContent = text;
   clearTimeout(node.clearTimer);
-  if (text) node.clearTimer = setTimeout(() => { node.textContent = ""; }, ms);
+  if (text && ms > 0) node.clearTimer = setTimeout(() => { node.textContent = ""; }, ms);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -43,6 +45,8 @@ const poll = {
   mine: null, // this device's answer as counted (a string), from the join ack or an answer ack
   wanted: null, // the latest answer tapped and not sent yet
   sending: null, // the answer on its way
+  held: null, // a timer while the rate limit holds the next send back
+  problem: null, // why the last answer did not count, shown until one does
 };
 
 let pollSeen = false; // the view found on opening the page is not news; later changes are
@@ -56,7 +60,10 @@ function setPoll(view, mine) {
   poll.results = view.results;
   if (mine !== undefined) poll.mine = mine;
   else if (!samePoll) poll.mine = null;
-  if (!samePoll) poll.wanted = null;
+  if (!samePoll) {
+    poll.wanted = null;
+    poll.problem = null;
+  }
   drawPoll();
   player.update(view, poll.mine);
   if (!pollSeen) {
@@ -111,6 +118,8 @@ function drawPoll() {
   if (p.kind === "quiz" && p.open && secondsLeft(p) <= 0) text = t("Time is up.");
   else if (p.kind === "quiz" && !p.open) text = p.revealed ? "" : t("Time is up.");
   else if (!p.open) text = t("This poll is closed.");
+  else if (poll.problem) text = poll.problem;
+  else if (poll.held && poll.wanted) text = t("Your latest choice is sent in a moment.");
   else if (p.kind === "quiz" && poll.mine !== null) {
     text = t("Your answer is in. The right one shows when the presenter reveals it.");
   } else if (p.kind === "text") text = "";
@@ -200,17 +209,33 @@ function answer(value) {
   if (!p || !p.open) return;
   poll.wanted = { poll: p.id, answer: value };
   drawPoll();
-  if (!poll.sending) sendAnswer();
+  if (!poll.sending && !poll.held) sendAnswer();
 }
 
+// A rate-limited answer is not dropped: the latest choice (this one, or one tapped since) goes
+// again once the limit's retry_after_ms has passed, so the phone and the server end on the
+// last choice shown. Any other refusal stays on screen until an answer counts.
 async function sendAnswer() {
   poll.sending = poll.wanted;
   poll.wanted = null;
   const ack = await pollChannel.send("answer", poll.sending, { retry: true });
   const sent = poll.sending;
   poll.sending = null;
-  if (ack.ok && poll.current && ack.poll === poll.current.id) poll.mine = ack.mine;
-  else if (!ack.ok && sent.poll === poll.current?.id) note("poll-note", explain(ack, t("an answer")));
+  const ofThisPoll = sent.poll === poll.current?.id;
+  if (ack.ok && poll.current && ack.poll === poll.current.id) {
+    poll.mine = ack.mine;
+    poll.problem = null;
+  } else if (!ack.ok && ack.error?.code === "rate_limited" && ofThisPoll) {
+    if (!poll.wanted) poll.wanted = sent;
+    poll.held = setTimeout(() => {
+      poll.held = null;
+      if (poll.wanted && !poll.sending) sendAnswer();
+    }, ack.retry_after_ms || ack.error.retry_after_ms || 1000);
+    drawPoll();
+    return;
+  } else if (!ack.ok && ofThisPoll) {
+    poll.problem = explain(ack, t("an answer"));
+  }
   if (poll.wanted) sendAnswer();
   drawPoll();
 }
@@ -328,10 +353,24 @@ const askText = $("ask-text");
 const askName = $("ask-name");
 askName.value = localStorage.getItem(NAME_KEY) || "";
 
+const askLength = watchLength(askText, $("ask-count"), $("ask-count-live"));
+const tooLong = (count) => t("A question is at most {max} characters; yours has {count}. " +
+                             "Shorten it, then send it again.", { max: askLength.max, count });
+
 askForm.addEventListener("submit", async (e) => {
   e.preventDefault();
   const text = askText.value.trim();
-  if (!text) return;
+  // Refused here with the reason, the text kept: the server would refuse them the same way.
+  if (!text) {
+    note("ask-note", t("Type a question first: spaces alone are not one."), 0);
+    askText.focus();
+    return;
+  }
+  if (askLength.length() > askLength.max) {
+    note("ask-note", tooLong(askLength.length()), 0);
+    askText.focus();
+    return;
+  }
   const name = askName.value.trim();
   if (name) localStorage.setItem(NAME_KEY, name);
   else localStorage.removeItem(NAME_KEY);
@@ -346,11 +385,15 @@ askForm.addEventListener("submit", async (e) => {
   send.textContent = t("Ask");
   if (ack.ok) {
     if (askText.value.trim() === text) askText.value = "";
+    askLength.draw(false);
     send.disabled = false;
     note("ask-note", t("Thanks, your question is in."));
     return;
   }
-  note("ask-note", explain(ack, t("a question")), Math.max(6000, ack.retry_after_ms || 0));
+  // A refusal of the question itself stays until the next try; the text stays in the box.
+  const lasting = ack.error?.code === "bad_request";
+  note("ask-note", lasting && [...text].length > askLength.max ? tooLong([...text].length)
+    : explain(ack, t("a question")), lasting ? 0 : Math.max(6000, ack.retry_after_ms || 0));
   // Rate limited: the button comes back when a question would be taken again.
   setTimeout(() => { send.disabled = false; }, ack.retry_after_ms || 0);
 });

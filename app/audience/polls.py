@@ -7,6 +7,9 @@ its tally counts orders and the average rank is worked out from them. Open text 
 (texts.py) and quiz questions (quiz.py) keep their own answers; this module opens, closes and
 reveals every kind. Results stay hidden from the audience until the presenter reveals them; the
 presenter always sees them. A quiz question's right answer is sent to the audience only then.
+Words kept off a cloud or masked in open answers sit in ``removed:R:P`` (word -> who: "filter"
+for a listed swear word, held as it arrives, or "presenter" for one removed by hand), so every
+process and every view leaves them out.
 """
 
 from __future__ import annotations
@@ -86,6 +89,8 @@ class Polls:
         if poll["kind"] == "text":
             return self.texts.write(room, device, poll, answer)
         choice = self._choice(poll, answer)
+        if poll["kind"] == "cloud" and self.texts.words.flagged(choice):
+            self._hashes.hsetnx(f"removed:{room}:{poll['id']}", choice, "filter")
         self._hashes.vote(f"answers:{room}:{poll['id']}", f"tally:{room}:{poll['id']}",
                           device, choice)
         return choice
@@ -109,6 +114,19 @@ class Polls:
             raise bad_request("only the answers of a text poll are moderated")
         return self.texts.moderate(room, poll, entry_id, shown)
 
+    def remove_word(self, room: str, poll_id: Any, word: Any) -> list[str]:
+        """Presenter or co-host: take a word off a cloud, or mask it in a text poll's answers,
+        for everyone; returns the words removed by hand so far."""
+        poll = self._get(room, poll_id)
+        if poll["kind"] not in ("cloud", "text"):
+            raise bad_request("words are removed from a word cloud or open answers only")
+        cleaned = normalized_word(_text(word, "word", MAX_WORD))
+        if not cleaned:
+            raise bad_request("word must have a letter or digit in it")
+        key = f"removed:{room}:{poll['id']}"
+        self._hashes.hset(key, cleaned, "presenter")
+        return sorted(w for w, by in self._hashes.hgetall(key).items() if by == "presenter")
+
     def every(self, room: str) -> list[dict]:
         """Every poll of the room, in order."""
         polls = self._hashes.hgetall(f"polls:{room}")
@@ -119,7 +137,8 @@ class Polls:
         """Remove every poll of ``room`` with what each kind kept beside it (answers, tallies,
         quiz points and scores, nicknames, text answers): an expired room."""
         count = int(self._hashes.hget("ids", f"poll:{room}") or 0)
-        per_poll = ("answers", "tally", "quiz_answered", "quiz_points", "text_writers", "texts")
+        per_poll = ("answers", "tally", "quiz_answered", "quiz_points", "text_writers", "texts",
+                    "removed")
         self._hashes.drop(f"polls:{room}", f"quiz_scores:{room}", f"nicknames:{room}",
                           f"nick_owners:{room}",
                           *(f"{kind}:{room}:{n}" for n in range(1, count + 1) for kind in per_poll))
@@ -147,8 +166,13 @@ class Polls:
                  if int(v) > 0}
         total = sum(tally.values())
         if poll["kind"] == "cloud":
-            words = sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:CLOUD_TOP]
-            return {"total": total, "words": [[w, n] for w, n in words]}
+            removed = self._hashes.hgetall(f"removed:{room}:{poll['id']}")
+            kept = {w: n for w, n in tally.items() if w not in removed}
+            words = sorted(kept.items(), key=lambda item: (-item[1], item[0]))[:CLOUD_TOP]
+            body = {"total": sum(kept.values()), "words": [[w, n] for w, n in words]}
+            if total > body["total"]:  # only then, so a cloud with nothing kept off is as before
+                body["removed"] = total - body["total"]
+            return body
         if poll["kind"] == "ranking":
             return _average_ranks(len(poll["options"]), tally, total)
         counts = [tally.get(str(i), 0) for i in range(len(poll["options"]))] \
@@ -224,6 +248,12 @@ class Polls:
         if not word:
             raise bad_request("answer must have a word in it")
         return word
+
+    def find(self, room: str, poll_id: int) -> dict | None:
+        """Poll ``poll_id`` of ``room``, or None: an export tells a missing poll (404) from a
+        malformed number (400, ``_get``)."""
+        found = self._hashes.hget(f"polls:{room}", str(poll_id))
+        return json.loads(found) if found is not None else None
 
     def _get(self, room: str, poll_id: Any) -> dict:
         if isinstance(poll_id, bool) or not isinstance(poll_id, int):

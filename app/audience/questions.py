@@ -2,7 +2,8 @@
 
 The presenter can freeze the order while answering (new questions then join at the end), mark
 a question answered, or hide it; everyone sees how many are hidden, so moderation happens in the
-open. Questions are plain text: clients must show them as text, never as HTML.
+open. Questions are plain text: clients must show them as text, never as HTML. Listed swear
+words in a question or a name are masked as it arrives (wordfilter.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from typing import Any
 
 from app.audience.spreadsheet import csv_text
+from app.audience.wordfilter import WordFilter
 from app.state.errors import bad_request, too_large
 from app.state.hashes import Hashes
 
@@ -27,15 +29,19 @@ ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 class Questions:
     """Ask, upvote, answer, hide, freeze; and the ordered list for a room."""
 
-    def __init__(self, hashes: Hashes) -> None:
+    def __init__(self, hashes: Hashes, words: WordFilter | None = None) -> None:
         self._hashes = hashes
+        self.words = words or WordFilter()
 
     def ask(self, room: str, text: Any, name: Any = None, question_id: Any = None) -> dict:
         """Post a question. A client-chosen ``id`` makes a retry post it once."""
-        if not isinstance(text, str) or not text.strip():
-            raise bad_request("text must be non-empty")
-        if len(text) > MAX_TEXT:
-            raise too_large(f"a question is at most {MAX_TEXT} characters")
+        if not isinstance(text, str):
+            raise bad_request("text must be the question, as text")
+        if not text.strip():
+            raise bad_request("a question needs some text, not only spaces")
+        if len(text.strip()) > MAX_TEXT:  # refused whole, never cut: the asker shortens it
+            raise bad_request(f"a question is at most {MAX_TEXT} characters; "
+                              f"this one has {len(text.strip())}")
         if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME):
             raise bad_request(f"name must be text of at most {MAX_NAME} characters")
         if question_id is None:
@@ -47,7 +53,9 @@ class Questions:
             return json.loads(existing)  # a retry of the same question
         if len(self._hashes.hgetall(f"qa:{room}")) >= MAX_QUESTIONS:
             raise too_large(f"a room holds at most {MAX_QUESTIONS} questions")
-        question = {"id": question_id, "text": text.strip(), "name": (name or "").strip() or None,
+        clean, _ = self.words.masked(text.strip())
+        named = self.words.masked((name or "").strip())[0] or None
+        question = {"id": question_id, "text": clean, "name": named,
                     "at": time.time(), "answered": False, "hidden": False}
         if not self._hashes.hsetnx(f"qa:{room}", question_id, json.dumps(question)):
             return json.loads(self._hashes.hget(f"qa:{room}", question_id) or "{}")

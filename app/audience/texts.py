@@ -4,7 +4,9 @@ Like questions (questions.py), what the audience writes is moderated before it r
 projector: a new answer waits, the presenter shows or rejects it, and the audience sees only the
 shown ones. Answers are numbered per poll with ``hincr``, so every process numbers them apart,
 and each device's count is an ``hincr`` too, so the per-device limit holds across processes.
-Text is plain text: pages show it with ``textContent``.
+Text is plain text: pages show it with ``textContent``. Listed swear words are masked as an
+answer arrives (wordfilter.py), and words the presenter removed (``removed:R:P``, kept by
+polls.py) are masked in every view.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import time
 from typing import Any
 
+from app.audience.wordfilter import WordFilter, mask_words
 from app.state.errors import bad_request, too_large
 from app.state.hashes import Hashes
 
@@ -25,8 +28,9 @@ SHOWN_TOP = 100  # the newest shown answers a view carries
 class Texts:
     """Write, moderate and list a text poll's answers."""
 
-    def __init__(self, hashes: Hashes) -> None:
+    def __init__(self, hashes: Hashes, words: WordFilter | None = None) -> None:
         self._hashes = hashes
+        self.words = words or WordFilter()
 
     def write(self, room: str, device: str, poll: dict, text: Any) -> dict:
         """Add a device's answer, waiting for moderation; returns it."""
@@ -40,7 +44,10 @@ class Texts:
         number = self._hashes.hincr("ids", f"text:{key}")
         if number > MAX_ANSWERS:
             raise too_large(f"a question takes at most {MAX_ANSWERS} answers")
-        entry = {"id": number, "text": text.strip(), "at": time.time(), "shown": None}
+        clean, filtered = self.words.masked(text.strip())
+        entry = {"id": number, "text": clean, "at": time.time(), "shown": None}
+        if filtered:
+            entry["filtered"] = True
         self._hashes.hset(f"texts:{key}", str(number), json.dumps(entry))
         return entry
 
@@ -66,11 +73,13 @@ class Texts:
     def results(self, room: str, poll: dict, presenter: bool) -> dict:
         """The shown answers (newest first); presenters also get those waiting."""
         every = self.every(room, poll)
+        removed = list(self._hashes.hgetall(f"removed:{room}:{poll['id']}"))
         shown = [e for e in every if e["shown"]]
         body: dict[str, Any] = {"total": len(every), "shown": len(shown),
-                                "answers": [{"id": e["id"], "text": e["text"]}
+                                "answers": [{"id": e["id"], "text": mask_words(e["text"], removed)}
                                             for e in reversed(shown)][:SHOWN_TOP]}
         if presenter:
-            body["waiting"] = [{"id": e["id"], "text": e["text"]}
+            body["waiting"] = [{"id": e["id"], "text": mask_words(e["text"], removed)}
                                for e in every if e["shown"] is None]
+            body["removed"] = sorted(removed)
         return body

@@ -23,6 +23,7 @@ from app.audience.pulse import Pulse
 from app.audience.questions import Questions
 from app.audience.quiz import Quiz
 from app.audience.texts import Texts
+from app.audience.wordfilter import WordFilter
 from app.cluster.notices import Cluster
 from app.state.hashes import Hashes
 from app.sync.coalescer import Coalescer
@@ -57,7 +58,8 @@ def build_audience(hashes: Hashes, secret: str, cluster: Cluster,
     """Build audience mode; ``emit(namespace, event, data, room, everywhere)``."""
     presenters = Presenters(hashes)
     devices = DeviceIds(secret)
-    polls, questions = Polls(hashes, Quiz(hashes), Texts(hashes)), Questions(hashes)
+    words = WordFilter()  # one set of word lists for open answers, clouds and questions
+    polls, questions = Polls(hashes, Quiz(hashes), Texts(hashes, words)), Questions(hashes, words)
     decks = Decks(hashes)
     pulse = Pulse(hashes, lambda event, data, room: emit("/pulse", event, data,
                                                          room + "#present", True),

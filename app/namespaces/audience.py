@@ -2,9 +2,12 @@
 
 A connection says who it is in ``auth`` (as on /sync) and brings its device id in the signed
 cookie (app/audience/identity.py). It joins a room as audience, or as presenter with the room's
-token; presenter actions check that flag and answer ``forbidden`` otherwise. Audience members
-and presenters sit in different Socket.IO rooms (``R`` and ``R#present``), so each is sent the
-view that is theirs (poll results stay hidden from the audience until revealed).
+token; presenter actions check that flag and answer ``forbidden`` otherwise. With the room's
+co-host token it joins as co-host: it sees what the presenter sees and may moderate
+(``moderating``), while presenter-only events (``presenting``) answer ``forbidden``. Audience
+members and presenters (co-hosts with them) sit in different Socket.IO rooms (``R`` and
+``R#present``), so each is sent the view that is theirs (poll results stay hidden from the
+audience until revealed).
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ class Listener:
     sid: str
     client: str
     device: str | None
-    rooms: dict[str, bool] = field(default_factory=dict)  # room -> joined as presenter
+    rooms: dict[str, bool] = field(default_factory=dict)  # room -> sees the presenter's view
+    cohosts: set[str] = field(default_factory=set)  # rooms joined as co-host only
 
 
 class AudienceNamespace(ContractNamespace):
@@ -62,22 +66,26 @@ class AudienceNamespace(ContractNamespace):
             self.feed.unfollow(room)
 
     def on_join(self, sid: str, data: Any) -> dict:
-        """Join a room; with ``token``, as its presenter. The ack carries the current view."""
+        """Join a room; with ``token``, as its presenter or co-host. The ack carries the current
+        view and the ``role`` (audience, presenter or cohost)."""
         data = require_object(data)
         room = room_name(data)
         listener = self.listener(sid)
-        presenter = False
+        presenter = cohost = False
         if data.get("token") is not None:
-            if not self.presenters.verify(room, data["token"]):
+            cohost = not self.presenters.verify(room, data["token"])
+            if cohost and not self.presenters.verify_cohost(room, data["token"]):
                 raise ChorusError(FORBIDDEN, "that is not this room's presenter token")
             presenter = True
+        (listener.cohosts.add if cohost else listener.cohosts.discard)(room)
         if room not in listener.rooms:
             self.feed.follow(room)
         elif listener.rooms[room] != presenter:
             self.leave_room(sid, self._target(room, listener.rooms[room]))
         listener.rooms[room] = presenter
         self.enter_room(sid, self._target(room, presenter))
-        return {"ok": True, "room": room, "presenter": presenter,
+        role = "cohost" if cohost else "presenter" if presenter else "audience"
+        return {"ok": True, "room": room, "presenter": presenter and not cohost, "role": role,
                 **self.view(room, presenter, listener)}
 
     def on_leave(self, sid: str, data: Any) -> dict:
@@ -85,6 +93,7 @@ class AudienceNamespace(ContractNamespace):
         listener = self.listener(sid)
         if room in listener.rooms:
             self.leave_room(sid, self._target(room, listener.rooms.pop(room)))
+            listener.cohosts.discard(room)
             self.feed.unfollow(room)
         return {"ok": True}
 
@@ -110,14 +119,17 @@ class AudienceNamespace(ContractNamespace):
     def presenting(self, sid: str, data: Any) -> tuple[Listener, str, dict]:
         """As ``joined``, and the connection must have joined as the room's presenter."""
         listener, room, data = self.joined(sid, data)
-        if not listener.rooms[room]:
+        if not listener.rooms[room] or room in listener.cohosts:
             raise ChorusError(FORBIDDEN, "only the presenter can do that")
         return listener, room, data
 
     def moderating(self, sid: str, data: Any) -> tuple[Listener, str, dict]:
-        """As ``joined``, and the connection may moderate the room (approve or reject what
-        waits for it); for now that is its presenter."""
-        return self.presenting(sid, data)
+        """As ``joined``, and the connection must have joined as the room's presenter or
+        co-host: moderation (questions, open answers, words, board messages)."""
+        listener, room, data = self.joined(sid, data)
+        if not listener.rooms[room]:
+            raise ChorusError(FORBIDDEN, "only the presenter or a co-host can do that")
+        return listener, room, data
 
     @staticmethod
     def device(listener: Listener) -> str:

@@ -2,8 +2,9 @@
 the room's deck; devices answer, and in a quiz pick a nickname and see their score.
 
 Events (all acknowledged, see docs/audience.md): join, leave, open, answer, close, reveal,
-next, moderate, reset_scores (presenter), nickname, me. Server -> client: ``poll``, the current
-poll and, when visible to that client, its results (and the leaderboard after a quiz question).
+next, reset_scores (presenter), moderate, remove_word (presenter or co-host), nickname, me.
+Server -> client: ``poll``, the current poll and, when visible to that client, its results
+(and the leaderboard after a quiz question).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class PollNamespace(AudienceNamespace):
     """Live polls, decks and quizzes of a room."""
 
     events = frozenset({"join", "leave", "open", "answer", "close", "reveal", "next",
-                        "moderate", "reset_scores", "nickname", "me"})
+                        "moderate", "remove_word", "reset_scores", "nickname", "me"})
 
     def __init__(self, polls: Polls, decks: Decks, **parts: Any) -> None:
         super().__init__("/poll", **parts)
@@ -84,12 +85,20 @@ class PollNamespace(AudienceNamespace):
         return {"ok": True, "poll": poll}
 
     def on_moderate(self, sid: str, data: Any) -> dict:
-        """Presenter: show (``shown: true``) or reject one answer of a text poll."""
-        _, room, data = self.presenting(sid, data)
+        """Presenter or co-host: show (``shown: true``) or reject one answer of a text poll."""
+        _, room, data = self.moderating(sid, data)
         entry = self.polls.moderate(room, data.get("poll"), data.get("id"),
                                     data.get("shown", True))
         self.feed.changed(room)
         return {"ok": True, "answer": entry}
+
+    def on_remove_word(self, sid: str, data: Any) -> dict:
+        """Presenter or co-host: take ``word`` off a word cloud, or mask it in open answers,
+        for everyone."""
+        _, room, data = self.moderating(sid, data)
+        removed = self.polls.remove_word(room, data.get("poll"), data.get("word"))
+        self.feed.changed(room)
+        return {"ok": True, "poll": data["poll"], "removed": removed}
 
     def on_reset_scores(self, sid: str, data: Any) -> dict:
         """Presenter: every quiz score back to 0."""

@@ -48,23 +48,24 @@ class QANamespace(AudienceNamespace):
         return {"ok": True, "id": data["id"], "votes": votes, "counted": counted}
 
     def on_answered(self, sid: str, data: Any) -> dict:
-        """Presenter: mark a question answered (or not, with ``answered: false``)."""
-        _, room, data = self.presenting(sid, data)
+        """Presenter or co-host: mark a question answered (or not, ``answered: false``)."""
+        _, room, data = self.moderating(sid, data)
         question = self.questions.mark(room, data.get("id"), "answered",
                                        data.get("answered", True))
         self.feed.changed(room)
         return {"ok": True, "question": question}
 
     def on_hide(self, sid: str, data: Any) -> dict:
-        """Presenter: hide a question (or show it again with ``hidden: false``)."""
-        _, room, data = self.presenting(sid, data)
+        """Presenter or co-host: hide a question (or show it again, ``hidden: false``)."""
+        _, room, data = self.moderating(sid, data)
         question = self.questions.mark(room, data.get("id"), "hidden", data.get("hidden", True))
         self.feed.changed(room)
         return {"ok": True, "question": question}
 
     def on_freeze(self, sid: str, data: Any) -> dict:
-        """Presenter: hold the order while answering (``frozen: false`` releases it)."""
-        _, room, data = self.presenting(sid, data)
+        """Presenter or co-host: hold the order while answering (``frozen: false`` releases
+        it)."""
+        _, room, data = self.moderating(sid, data)
         self.questions.freeze(room, data.get("frozen", True))
         self.feed.changed(room)
         return {"ok": True, "frozen": data.get("frozen", True)}

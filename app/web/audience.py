@@ -8,11 +8,12 @@ import qrcode
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from qrcode.image.svg import SvgPathImage
 
-from app.state.errors import FORBIDDEN, ChorusError
+from app.state.errors import FORBIDDEN, NOT_FOUND, ChorusError
 from app.sync.payloads import is_room_name
+from app.web.cohost import cohost_link
 from app.web.context import services
 from app.web.cookies import give_cookies
-from app.web.pages import is_loopback, join_url
+from app.web.pages import is_loopback, join_url, served_port
 from app.web.presenter_cookie import (
     give_presenter_cookie,
     presented_token,
@@ -35,8 +36,11 @@ def present(room: str):
     url = join_url(room)
     page = render_template("present.html", room=room, token=token, join_url=url,
                            loopback=is_loopback(url), lan_address=lan_address(),
+                           port=served_port(),
                            created=bool(request.args.get("created")),
-                           presenter_url=second_device_link(room, token))
+                           presenter_url=second_device_link(room, token),
+                           cohost_url=cohost_link(room, services().audience.presenters
+                                                  .cohost(room) or ""))
     # The page holds the token (its sockets join with it): kept out of every cache.
     return page, {"Cache-Control": "no-store"}
 
@@ -60,7 +64,7 @@ def display(room: str):
     _check_room(room)
     url = join_url(room)
     return render_template("present.html", room=room, token=None, join_url=url,
-                           loopback=is_loopback(url), lan_address=None, created=False,
+                           loopback=False, lan_address=None, created=False,
                            presenter_url=None)
 
 
@@ -79,11 +83,16 @@ def poll_results(room: str, poll: int, fmt: str):
     """A poll's results as CSV or JSON, at any time, for the presenter: the cookie under
     /present/<room>/ (the screen's download links), ``Authorization: Bearer`` for scripts."""
     _check_room(room)
-    if not services().audience.presenters.verify(room, presented_token()):
+    audience = services().audience
+    if not audience.presenters.claimed(room):
+        raise ChorusError(NOT_FOUND, f"there is no room {room}")
+    if not audience.presenters.verify(room, presented_token()):
         body = ChorusError(FORBIDDEN, "results need the room's presenter token").ack()
         return jsonify(body), 403
     if fmt not in ("csv", "json"):
         abort(404)
+    if audience.polls.find(room, poll) is None:
+        raise ChorusError(NOT_FOUND, f"there is no poll {poll} in room {room}")
     text = services().audience.polls.export(room, poll, fmt)
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     filename = f"{room}-poll-{poll}.{fmt}"

@@ -13,7 +13,7 @@ import json
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from app.state.errors import BAD_REQUEST, FORBIDDEN, ChorusError
+from app.state.errors import BAD_REQUEST, FORBIDDEN, NOT_FOUND, ChorusError
 from app.sync.payloads import is_room_name
 from app.web.context import services
 from app.web.presenter_cookie import presented_token
@@ -80,6 +80,8 @@ def _refused(error: ChorusError):
 def _presenter_only(room: str, fmt: str = "json") -> None:
     if not is_room_name(room) or fmt not in FORMATS:
         abort(404)
+    if not services().audience.presenters.claimed(room):  # a 404 with the JSON refusal body
+        raise ChorusError(NOT_FOUND, f"there is no room {room}")
     if not services().audience.presenters.verify(room, presented_token()):
         raise ChorusError(FORBIDDEN, "this needs the room's presenter token")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import secrets
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from flask import (
     url_for,
 )
 
+from app.audience.questions import MAX_TEXT as QUESTION_MAX
 from app.state.errors import FORBIDDEN, ChorusError
 from app.sync.payloads import is_room_name
 from app.transport.addresses import budget_key
@@ -24,8 +26,9 @@ from app.transport.origins import origin_check
 from app.transport.ratelimit import RateLimited
 from app.web.context import services
 from app.web.cookies import give_cookies
-from app.web.presenter_cookie import give_presenter_cookie
+from app.web.presenter_cookie import give_presenter_cookie, second_device_link
 
+log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
 bp.after_request(give_cookies)
 
@@ -65,6 +68,10 @@ def create_room():
     except ChorusError as refusal:  # the store is full: the name is not kept either
         services().audience.presenters.release(name)
         return render_template("index.html", full=True), refusal.http_status
+    # Once, so that a presenter who loses the link can find it again (docs/operations.md);
+    # the log then holds a secret (docs/security.md).
+    log.info("room %s created; presenter link (keep it secret): %s", name,
+             second_device_link(name, token))
     response = redirect(url_for("audience.present", room=name, created=1), code=303)
     return give_presenter_cookie(response, name, token)
 
@@ -93,13 +100,20 @@ def room(room: str):
     the room's definition on /board and its values on /sync."""
     if not is_room_name(room):
         abort(404)
-    return render_template("room.html", room=room, join_url=join_url(room))
+    return render_template("room.html", room=room, join_url=join_url(room),
+                           question_max=QUESTION_MAX)
 
 
 def join_url(room: str) -> str:
     """The address to give people for this room: CHORUS_PUBLIC_URL, else this page's host."""
     base = current_app.config["PUBLIC_URL"] or request.host_url
     return base.rstrip("/") + url_for("pages.room", room=room)
+
+
+def served_port() -> str:
+    """The port this request came in on, for the settings the loopback warning suggests: the
+    WSGI server's own (gevent's is the bound socket's), else the Host header's."""
+    return request.environ.get("SERVER_PORT") or str(urlsplit(request.host_url).port or 80)
 
 
 def is_loopback(url: str) -> bool:

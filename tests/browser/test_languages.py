@@ -83,6 +83,8 @@ def not_german(texts: list[dict], german: list[re.Pattern], own: set[str]) -> li
             continue
         if any(word in own for word in re.split(r"[\s:·,]+", text) if word):
             continue  # a sentence made around the room's name or someone's words
+        if text.lower() in {w.lower() for o in own for w in o.split()}:
+            continue  # one word of someone's words ("Remove a word" lists them)
         bad.append(f"{text!r} in {item['where']}")
     return bad
 

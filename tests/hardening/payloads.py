@@ -37,7 +37,7 @@ POLL_KINDS = ["choice", "cloud", "scale", "text", "ranking", "quiz"]
 NAMESPACES: dict[str, tuple[str, ...]] = {
     "/sync": ("join", "leave", "set", "incr", "delete"),
     "/poll": ("join", "leave", "open", "answer", "close", "reveal", "next", "moderate",
-              "reset_scores", "nickname", "me"),
+              "remove_word", "reset_scores", "nickname", "me"),
     "/qa": ("join", "leave", "ask", "upvote", "answered", "hide", "freeze"),
     "/pulse": ("join", "leave", "react", "pace"),
 }
@@ -115,6 +115,8 @@ def fields_for(namespace: str, event: str) -> dict[str, st.SearchStrategy]:
             "reveal": {"room": room, "poll": poll_id, "revealed": flag},
             "next": {"room": room},
             "moderate": {"room": room, "poll": poll_id, "id": poll_id, "shown": flag},
+            "remove_word": {"room": room, "poll": poll_id,
+                            "word": st.one_of(text, long_text, wrong)},
             "reset_scores": {"room": room},
             "nickname": {"room": room, "nickname": st.one_of(text, long_text, wrong)},
             "me": {"room": room},
@@ -173,6 +175,7 @@ def valid_fields(namespace: str, event: str) -> tuple[dict, dict]:
             "next": ({"room": joined}, {}),
             "moderate": ({"room": joined, "poll": poll_id, "id": st.integers(1, 5)},
                          {"shown": st.booleans()}),
+            "remove_word": ({"room": joined, "poll": poll_id, "word": ok_text}, {}),
             "reset_scores": ({"room": joined}, {}),
             "nickname": ({"room": joined, "nickname": st.text(min_size=1, max_size=24).filter(
                 str.strip)}, {}),

@@ -170,8 +170,9 @@ def test_a_reading_client_is_not_dropped_for_one_large_answer(server):
     through a small receive window (a phone on a slow link), joining a room whose state is
     larger than the cap plus all the kernel can buffer (2,000 keys of 4 KB here, allowed by
     CHORUS_MAX_KEYS: an 8 MB answer, where the kernel holds at most tcp_wmem's 4 MB and the
-    reader's 8 KB, so at least 4 MB, four times the cap, waits in the server), must get its join answer, not be dropped as a slow reader the moment that
-    one answer is queued: it could never join that room."""
+    reader's 8 KB, so at least 4 MB, four times the cap, waits in the server), must get its
+    join answer, not be dropped as a slow reader the moment that one answer is queued: it could
+    never join that room."""
     room = "large-" + uuid.uuid4().hex[:8]
     writer = SyncClient(server.url).connect()
     try:
