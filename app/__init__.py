@@ -33,6 +33,7 @@ from app.config import (
     settings_from_environ,
 )
 from app.extensions import babel, socketio
+from app.namespaces.board import BoardNamespace
 from app.namespaces.poll import PollNamespace
 from app.namespaces.pulse import PulseNamespace
 from app.namespaces.qa import QANamespace
@@ -57,6 +58,7 @@ from app.transport.polling_posts import PollingBodyLimit, allow_full_polling_pos
 from app.transport.traffic import Traffic
 from app.web import api, events, headers, health, locale, pages
 from app.web import audience as audience_pages
+from app.web import board as board_file
 from app.web import cohost as cohost_pages
 from app.web import decks as deck_files
 from app.web import metrics as metrics_page
@@ -111,7 +113,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     if app.config["SEED_DEMO"]:
-        seed_demo(rooms, audience.presenters, base_url(app.config))
+        seed_demo(audience.boards, audience.presenters, base_url(app.config))
     log.info("chorus %s: store %s", __version__, redacted(app.config["STORE"]))
     _check_serving(app, manager)
     watch_event_loop()
@@ -307,12 +309,15 @@ def _build_layers(app: Flask, store: Store, hashes: Hashes, manager: ChorusRedis
         hashes, app.config["SECRET_KEY"], cluster, coalescer_for,
         lambda namespace, event, data, room, everywhere: emit(event, data, room, namespace,
                                                               everywhere))
+    audience.boards.rooms = rooms  # approvals and resets are written as /sync changes
+    rooms.policy = audience.board_policy  # each control's mode, checked in Rooms.write
     parts = {"presenters": audience.presenters, "devices": audience.devices}
     namespaces = (SyncNamespace(rooms),
                   PollNamespace(audience.polls, audience.decks, feed=audience.poll_feed,
                                 **parts),
                   QANamespace(audience.questions, feed=audience.qa_feed, **parts),
-                  PulseNamespace(audience.pulse, feed=audience.pace_feed, **parts))
+                  PulseNamespace(audience.pulse, feed=audience.pace_feed, **parts),
+                  BoardNamespace(audience.boards, feed=audience.board_feed, **parts))
     for namespace in namespaces:
         namespace.traffic = traffic
         namespace.metrics = metrics
@@ -351,8 +356,8 @@ def _register_blueprints(app: Flask) -> None:
     """Pages, audience pages, deck files and exports, the page scripts' catalogues, the JSON
     API and its event streams, /healthz and /metrics, all with the security headers
     (app/web/headers.py)."""
-    for module in (pages, audience_pages, cohost_pages, deck_files, locale, api, events, health,
-                   metrics_page):
+    for module in (pages, audience_pages, cohost_pages, deck_files, board_file, locale, api,
+                   events, health, metrics_page):
         app.register_blueprint(module.bp)
     headers.init_app(app)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 SAMPLES = 400
 WINDOW_S = 2.0  # seconds of the wave on the x axis
-AMPLITUDE_RANGE = (0, 100)  # the Volume slider's range (app/sync/board.py)
+AMPLITUDE_RANGE = (0, 100)  # the Volume slider's range (app/audience/demo.py)
 TEMPO_DEFAULT = 120
 
 

@@ -73,9 +73,10 @@ class Outbox {
 }
 
 export class SyncRoom extends EventTarget {
-  constructor(room, { name, storage = pageStorage, connect = window.io } = {}) {
+  constructor(room, { name, token = null, storage = pageStorage, connect = window.io } = {}) {
     super();
     this.room = room;
+    this.token = token; // the presenter token: writes then count as the presenter's
     this.client = clientId(storage);
     this.name = name;
     this.outbox = new Outbox(room, storage);
@@ -170,9 +171,14 @@ export class SyncRoom extends EventTarget {
     const { event, payload } = entry;
     if (ack && ack.ok) {
       this.outbox.remove(payload.op);
-      if (event === "set") this.apply({ key: payload.key, value: payload.value,
-                                        version: ack.version, deleted: false });
-      else if (event === "incr") this.apply({ key: payload.key, value: ack.value,
+      // A held text (`pending`) changed nothing yet; an averaged key answers with what it now
+      // holds (`value`: the mean and count), not what was sent.
+      if (ack.pending) {
+        // held for the presenter: the key keeps its value until it is approved
+      } else if (event === "set") {
+        const value = "value" in ack ? ack.value : payload.value;
+        this.apply({ key: payload.key, value, version: ack.version, deleted: false });
+      } else if (event === "incr") this.apply({ key: payload.key, value: ack.value,
                                               version: ack.version, deleted: false });
       else if (event === "delete") this.apply({ key: payload.key, value: null,
                                                 version: ack.version, deleted: true });
@@ -208,6 +214,7 @@ export class SyncRoom extends EventTarget {
       this.inflight.clear();
     }
     const payload = { room: this.room };
+    if (this.token) payload.token = this.token;
     if (this.epoch) {
       payload.since = this.version;
       payload.epoch = this.epoch;

@@ -31,7 +31,7 @@ const $ = (id) => document.getElementById(id);
 const pollChannel = new Channel("/poll", room, { token });
 const qaChannel = new Channel("/qa", room, { token });
 const pulseChannel = new Channel("/pulse", room, presenter ? { token } : { join: { screen: true } });
-const sync = new SyncRoom(room);
+const sync = new SyncRoom(room, { token });
 const deck = presenter ? new DeckPanel(room, token, () => nextQuestion()) : null;
 window.chorusScreen = { poll: pollChannel, qa: qaChannel, pulse: pulseChannel, sync }; // tests
 if (!presenter) followRoomLanguage(pulseChannel); // the display speaks the room's language

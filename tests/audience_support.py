@@ -94,3 +94,15 @@ def assert_quiz_exact(base_url: str, room: str, token: str, host: AudienceClient
     assert points == {name: earned for name, _, earned in played}
     ranked = [row["points"] for row in export["standings"]]
     assert ranked == sorted(ranked, reverse=True)
+
+
+def define_board(base_url: str, room: str, board: dict | None = None) -> str:
+    """Create ``room`` and define its board (the demo room's six controls unless ``board``),
+    as a presenter would before the talk; returns the presenter token."""
+    from app.audience.demo import DEMO_BOARD
+
+    token = create_room(base_url, room)
+    reply = requests.put(f"{base_url}/api/rooms/{room}/board", json=board or DEMO_BOARD,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert reply.status_code == 200, reply.text
+    return token

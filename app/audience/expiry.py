@@ -11,8 +11,8 @@ can be created again. ``keep`` (the demo room) never expires. A claimed room the
 not know yet (claimed before rooms expired) is adopted as active now.
 
 What a room holds in the shared hashes is listed by the services that write it (``forget``
-in polls.py, questions.py, pulse.py) and in ``forgetters`` here (its deck, its language): a new
-kind of room data adds its own line.
+in polls.py, questions.py, pulse.py, board.py) and in ``forgetters`` here (its deck, its
+language): a new kind of room data adds its own line.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
+from app.audience.board import Boards
 from app.audience.languages import ROOM_LANGUAGES
 from app.audience.polls import Polls
 from app.audience.presenters import Presenters
@@ -47,7 +48,8 @@ class Expiry:
         self.forgetters = (
             Polls(hashes, Quiz(hashes), Texts(hashes)).forget, Questions(hashes).forget,
             lambda room: forget_pace(hashes, room), lambda room: hashes.drop(f"deck:{room}"),
-            lambda room: hashes.hdel(ROOM_LANGUAGES, room), self.presenters.release)
+            lambda room: hashes.hdel(ROOM_LANGUAGES, room), Boards(hashes).forget,
+            self.presenters.release)
         self.ttl = ttl
         self.interval = min(ttl / 10, MAX_SWEEP_INTERVAL)
         self.occupied = occupied

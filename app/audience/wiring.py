@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.audience.board import Boards
+from app.audience.board_policy import BoardPolicy
 from app.audience.decks import Decks
 from app.audience.feed import Feed
 from app.audience.identity import DeviceIds
@@ -29,6 +31,7 @@ from app.sync.coalescer import Coalescer
 POLL_INTERVAL = 0.25
 QA_INTERVAL = 0.5
 PACE_INTERVAL = 1.0
+BOARD_INTERVAL = 0.25
 
 
 @dataclass
@@ -44,6 +47,9 @@ class Audience:
     poll_feed: Feed
     qa_feed: Feed
     pace_feed: Feed
+    boards: Boards
+    board_policy: BoardPolicy
+    board_feed: Feed
 
 
 def build_audience(hashes: Hashes, secret: str, cluster: Cluster,
@@ -74,8 +80,20 @@ def build_audience(hashes: Hashes, secret: str, cluster: Cluster,
         (room + "#present", "questions", questions.view(room, True))])
     pace_feed = feed("pace", "/pulse", PACE_INTERVAL, lambda room: [
         (room + "#present", "pace", pulse.pace(room))])
+    boards = Boards(hashes)
+    board_feed = Feed(lambda room: [(room, "board", boards.view(room, False)),
+                                    (room + "#present", "board", boards.view(room, True))],
+                      lambda event, data, room: emit("/board", event, data, room, False),
+                      coalescer_for, BOARD_INTERVAL, tell_others=cluster.teller("board"))
+    boards.changed = board_feed.changed
+
+    def board_elsewhere(room: str) -> None:  # another process changed it: our copy is stale
+        boards.forget_cached(room)
+        board_feed.changed_elsewhere(room)
+
+    cluster.listen("board", board_elsewhere, board_feed.resync)
     return Audience(presenters, devices, polls, decks, questions, pulse, poll_feed, qa_feed,
-                    pace_feed)
+                    pace_feed, boards, BoardPolicy(boards, presenters, devices), board_feed)
 
 
 def public(view: dict) -> dict:

@@ -13,7 +13,7 @@ from typing import Any
 from socketio.exceptions import ConnectionRefusedError
 
 from app.namespaces.base import ContractNamespace
-from app.state.errors import ChorusError
+from app.state.errors import FORBIDDEN, ChorusError
 from app.sync.payloads import parse_auth, parse_join, parse_leave
 from app.sync.rooms import Member, Rooms
 from app.transport.addresses import budget_key
@@ -40,7 +40,8 @@ class SyncNamespace(ContractNamespace):
             refused.error_args = {"code": refusal.code, "message": refusal.message}
             raise refused from None
         client = client or "anon-" + secrets.token_urlsafe(12)
-        self.members[sid] = Member(sid, client, name, budget_key=budget_key(environ))
+        self.members[sid] = Member(sid, client, name, budget_key=budget_key(environ),
+                                   device=self.rooms.policy.device(environ))
 
     def disconnected(self, sid: str, reason: Any = None) -> None:
         """Take a closed connection out of every room it was in."""
@@ -58,11 +59,21 @@ class SyncNamespace(ContractNamespace):
         return member.client if member is not None else sid
 
     def on_join(self, sid: str, data: Any) -> dict:
-        """Join a room; the ack carries its values, or the changes since ``since``."""
+        """Join a room; the ack carries its values, or the changes since ``since``. With
+        ``token`` (the room's presenter token) the connection's writes there count as the
+        presenter's; a wrong token is ``forbidden``."""
         member = self._member(sid)
-        ack = self.rooms.join(member, parse_join(data),
+        request = parse_join(data)
+        token = data.get("token")
+        if token is not None and not self.rooms.policy.presents(request.room, token):
+            raise ChorusError(FORBIDDEN, "that is not this room's presenter token")
+        ack = self.rooms.join(member, request,
                               enter=lambda room: self.enter_room(sid, room),
                               exit_=lambda room: self.leave_room(sid, room))
+        if token is not None:
+            member.presenting.add(request.room)
+        else:
+            member.presenting.discard(request.room)
         log.info("/sync client %s joined %s (%s members)", member.client, ack["room"],
                  ack["members"], extra={"client": member.client, "room": ack["room"],
                                         "event": "join"})
@@ -87,7 +98,9 @@ class SyncNamespace(ContractNamespace):
 
     def _write(self, kind: str, sid: str, data: Any) -> dict:
         member = self._member(sid)
-        return self.rooms.write(kind, data, member.client, member.rooms, member.budget_key)
+        room = data.get("room") if isinstance(data, dict) else None
+        return self.rooms.write(kind, data, member.client, member.rooms, member.budget_key,
+                                writer=member.writer(room if isinstance(room, str) else ""))
 
     def _member(self, sid: str) -> Member:
         member = self.members.get(sid)

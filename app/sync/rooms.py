@@ -15,6 +15,7 @@ from app.state import Store
 from app.state.errors import NOT_FOUND, NOT_JOINED, ChorusError, too_large
 from app.sync.broadcast import Broadcaster
 from app.sync.payloads import Join, parse_write
+from app.sync.policy import OpenPolicy, WritePolicy, Writer
 from app.sync.presence import Presence
 from app.sync.streams import Reader, Streams, state_event
 from app.transport.addresses import AddressBudget
@@ -29,6 +30,12 @@ class Member:
     name: str | None = None
     rooms: set[str] = field(default_factory=set)
     budget_key: str | None = None  # its address for per-address budgets; None when exempt
+    device: str | None = None  # its signed device cookie, when it brought one
+    presenting: set[str] = field(default_factory=set)  # rooms joined with the presenter token
+
+    def writer(self, room: str) -> Writer:
+        """Who this connection is for a write to ``room``."""
+        return Writer(room in self.presenting, self.device or self.client)
 
 
 class Rooms:
@@ -38,8 +45,10 @@ class Rooms:
                  max_rooms_per_member: int = 32,
                  start_heartbeat: Callable[[], None] = lambda: None,
                  streams: Streams | None = None,
-                 room_budget: AddressBudget | None = None) -> None:
+                 room_budget: AddressBudget | None = None,
+                 policy: WritePolicy | None = None) -> None:
         self.store = store
+        self.policy: WritePolicy = policy or OpenPolicy()  # who may write what (policy.py)
         self.room_budget = room_budget  # charged for socket writes that may create a room
         self._written: set[str] = set()  # followed rooms that a write here has made exist
         self.broadcaster = broadcaster
@@ -78,6 +87,7 @@ class Rooms:
         """Take ``member`` out of ``room``; leaving a room not joined is fine."""
         if room in member.rooms:
             member.rooms.discard(room)
+            member.presenting.discard(room)
             exit_(room)
             if (self.presence.discard(room, member.client, member.sid) == 0
                     and not (self.streams and self.streams.watched(room))):
@@ -126,15 +136,24 @@ class Rooms:
             self.broadcaster.unfollow(reader.room)
 
     def write(self, kind: str, data: Any, client: str, joined: set[str] | None = None,
-              budget_key: str | None = None) -> dict[str, Any]:
+              budget_key: str | None = None, writer: Writer | None = None) -> dict[str, Any]:
         """Apply a set, incr or delete; ``joined`` is the writer's rooms (None for HTTP).
 
         A socket write to a room that its members see empty may create the room: it is charged
         to the writer's address (``budget_key``) first, and refused with RateLimited past the
-        budget, as POST /rooms is. HTTP writes carry the API token and are not charged."""
+        budget, as POST /rooms is. HTTP writes carry the API token and are not charged.
+
+        The policy sees every write first (``writer``: who sends it; None counts as the
+        presenter, as the HTTP API and the server's own writes are): it may refuse it, answer
+        it without applying (a held text), or apply another write in its place (an average)."""
         write = parse_write(kind, data, client)
         if joined is not None and write.room not in joined:
             raise ChorusError(NOT_JOINED, f"join {write.room} before writing to it")
+        admitted = self.policy.admit(write, writer or Writer(True, client))
+        if isinstance(admitted, dict):
+            return admitted
+        replaced = admitted is not write
+        write = admitted
         if self.room_budget is not None and joined is not None and \
                 self._may_create(write.room) and write.kind != "delete":
             self.room_budget.take(budget_key)
@@ -143,6 +162,8 @@ class Rooms:
             if joined is not None:
                 self._written.add(write.room)
             self.broadcaster.changed(write.room)
+        if replaced and applied.ack.get("ok") and write.kind == "set":
+            return {**applied.ack, "value": write.value}  # what the key now holds
         return applied.ack
 
     def _mark_active(self, room: str) -> None:

@@ -20,7 +20,6 @@ from flask import (
 
 from app.audience.questions import MAX_TEXT as QUESTION_MAX
 from app.state.errors import FORBIDDEN, ChorusError
-from app.sync.board import BOARD
 from app.sync.payloads import is_room_name
 from app.transport.addresses import budget_key
 from app.transport.origins import origin_check
@@ -97,10 +96,11 @@ def open_room():
 
 @bp.get("/r/<room>")
 def room(room: str):
-    """A room's board; everything on it is filled in and kept live by static/chorus.js."""
+    """A room's page; its board's controls are drawn and kept live by static/board.js, from
+    the room's definition on /board and its values on /sync."""
     if not is_room_name(room):
         abort(404)
-    return render_template("room.html", room=room, board=BOARD, join_url=join_url(room),
+    return render_template("room.html", room=room, join_url=join_url(room),
                            question_max=QUESTION_MAX)
 
 

@@ -12,6 +12,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
+from tests.audience_support import define_board
 from tests.events_reader import EventReader
 from tests.support import ROOT, Nginx
 
@@ -26,7 +27,15 @@ def blocking_nginx(workdir, server):
     proxy.stop()
 
 
+DEFINED: set[str] = set()
+
+
 def open_room(page, base, room):
+    """Open the room page; the first time, define the room's board (the six familiar
+    controls), as its presenter would."""
+    if room not in DEFINED:
+        DEFINED.add(room)
+        define_board(base, room)
     page.goto(f"{base}/r/{room}")
     expect(page.locator("#badge")).to_have_attribute("data-status", "live")
 
@@ -107,7 +116,7 @@ def test_a_slider_moved_in_a_page_reaches_an_event_stream_through_nginx(nginx, n
     room = "stream-" + uuid.uuid4().hex[:6]
     page = new_page()
     open_room(page, nginx.url, room)
-    page.locator("#c-volume").fill("12")  # the room's first write: its stream exists from here
+    page.locator("#c-volume").fill("12")  # the board's start values made the room exist
     reader = None
     deadline = time.monotonic() + 15
     while reader is None:

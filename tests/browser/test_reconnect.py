@@ -12,6 +12,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.audience_support import define_board
 from tests.support import Nginx, Server
 from tests.tcp_proxy import TcpProxy
 
@@ -43,6 +44,7 @@ def live(page):
 
 def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, new_page):
     room = "drop-" + uuid.uuid4().hex[:6]
+    define_board(durable_server.front.url, room)
     steady, flaky = new_page(), new_page()
     steady.goto(f"{durable_server.front.url}/r/{room}")
     flaky.goto(f"{proxy.url}/r/{room}")
@@ -74,6 +76,7 @@ def test_cut_off_page_rejoins_and_counts_its_clicks_once(durable_server, proxy, 
 
 def test_outbox_survives_a_reload(durable_server, proxy, new_page):
     room = "reload-" + uuid.uuid4().hex[:6]
+    define_board(durable_server.front.url, room)
     steady, flaky = new_page(), new_page()
     steady.goto(f"{durable_server.front.url}/r/{room}")
     flaky.goto(f"{proxy.url}/r/{room}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.audience_support import define_board
 from tests.support import ROOT, SyncClient
 
 pytestmark = pytest.mark.browser
@@ -15,7 +16,15 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
 
 
+DEFINED: set[str] = set()
+
+
 def open_room(page, server, room):
+    """Open the room page; the first time, define the room's board (the six familiar
+    controls), as its presenter would."""
+    if room not in DEFINED:
+        DEFINED.add(room)
+        define_board(server.url, room)
     page.goto(f"{server.url}/r/{room}")
     expect(page.locator("#badge")).to_have_attribute("data-status", "live")
 

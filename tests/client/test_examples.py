@@ -20,6 +20,7 @@ from chorus_client import Room
 from nbclient import NotebookClient
 from playwright.sync_api import expect
 
+from tests.audience_support import define_board
 from tests.client.conftest import CLIENT_DIR, read_lines
 from tests.support import ROOT
 
@@ -44,6 +45,7 @@ def shown_result(page):
 
 def test_live_plot_redraws_and_every_screen_sees_its_result(server, browser, page, tmp_path):
     room = f"plot-{uuid.uuid4().hex[:8]}"
+    define_board(server.url, room)
     page.goto(f"{server.url}/display/{room}")
     phone_context = browser.new_context(**PHONE)
     phone = phone_context.new_page()

@@ -9,6 +9,7 @@ import pytest
 from chorus_client import BadRequest, Conflict, ConnectionFailed, Forbidden, Room
 from playwright.sync_api import expect
 
+from tests.audience_support import define_board
 from tests.client.conftest import API_TOKEN
 from tests.tcp_proxy import TcpProxy
 
@@ -20,6 +21,7 @@ def room_name(prefix: str) -> str:
 @pytest.mark.browser
 def test_values_follow_a_browsers_writes(server, page, recorder):
     name = room_name("py-browser")
+    define_board(server.url, name)
     with Room(server.url, name) as room:
         seen = recorder()
         room.on_change(None, seen.add)
