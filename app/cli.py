@@ -50,7 +50,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -196,10 +198,20 @@ def watch(room: str, key: str | None, url: str | None, seconds: float | None) ->
         with Room(base, room) as joined:
             print(json.dumps({"watching": room, "key": key, "version": joined.version,
                               "epoch": joined.epoch}), flush=True)
-            for change in joined.changes(key, timeout=seconds):
-                print(json.dumps({"room": change.room, "key": change.key, "value": change.value,
-                                  "version": change.version, "deleted": change.deleted}),
-                      flush=True)
+            # Ctrl-C (or SIGTERM) closes the room from a thread, which ends the loop below. A
+            # KeyboardInterrupt raised wherever the main thread happens to be could leave one of
+            # the client's locks held, and closing would then wait on it forever.
+            def interrupted(_signum: int, _frame: Any) -> None:
+                threading.Thread(target=joined.close, daemon=True).start()
+            kept = {sig: signal.signal(sig, interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                for change in joined.changes(key, timeout=seconds):
+                    print(json.dumps({"room": change.room, "key": change.key,
+                                      "value": change.value, "version": change.version,
+                                      "deleted": change.deleted}), flush=True)
+            finally:
+                for sig, handler in kept.items():
+                    signal.signal(sig, handler)
     except ClientError as refusal:
         print(json.dumps({"ok": False, "error": {"code": refusal.code,
                                                  "message": refusal.message}}), flush=True)
