@@ -16,7 +16,7 @@ from app.state.errors import FORBIDDEN, ChorusError
 from app.sync.payloads import is_room_name
 from app.web.context import services
 from app.web.cookies import give_cookies
-from app.web.presenter_cookie import PRESENTER_MAX_AGE
+from app.web.presenter_cookie import give_token_cookie
 
 COHOST_COOKIE = "chorus_cohost"
 
@@ -52,11 +52,8 @@ def start_moderating(room: str):
     if not services().audience.presenters.verify_cohost(room, token):
         refusal = ChorusError(FORBIDDEN, "this is not the room's co-host link")
         return jsonify(refusal.ack()), 403
-    response = Response(status=204)
-    response.set_cookie(COHOST_COOKIE, token, max_age=PRESENTER_MAX_AGE,
-                        path=url_for("cohost.moderate", room=room), httponly=True,
-                        samesite="Strict", secure=request.is_secure)
-    return response
+    return give_token_cookie(Response(status=204), COHOST_COOKIE, token,
+                             url_for("cohost.moderate", room=room))
 
 
 def _check_room(room: str) -> None:

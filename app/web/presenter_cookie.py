@@ -28,9 +28,14 @@ def presenter_path(room: str) -> str:
 
 def give_presenter_cookie(response: Response, room: str, token: str) -> Response:
     """Set ``room``'s presenter cookie on ``response`` (room creation, a token exchanged)."""
-    response.set_cookie(PRESENTER_COOKIE, token, max_age=PRESENTER_MAX_AGE,
-                        path=presenter_path(room), httponly=True, samesite="Strict",
-                        secure=request.is_secure)
+    return give_token_cookie(response, PRESENTER_COOKIE, token, presenter_path(room))
+
+
+def give_token_cookie(response: Response, name: str, token: str, path: str) -> Response:
+    """Set a room token's cookie on ``response``, as this module's docstring says: HttpOnly,
+    SameSite=Strict, Secure over HTTPS, scoped to ``path``. The co-host's cookie is one too."""
+    response.set_cookie(name, token, max_age=PRESENTER_MAX_AGE, path=path, httponly=True,
+                        samesite="Strict", secure=request.is_secure)
     return response
 
 
