@@ -178,8 +178,8 @@ def test_a_deck_run_by_keyboard_with_a_timed_quiz_and_three_phones(server, new_p
     expect(ada.locator("#poll-answer .mine-word")).to_have_text("Your order is in.")
     # by drag: Bob pulls Redis (second) above memory (first)
     handle = bob.locator('#poll-answer .rank-item[data-option="1"] .rank-handle')
+    handle.hover()  # may scroll the page: the target's box is read after it
     target = bob.locator('#poll-answer .rank-item[data-option="0"]').bounding_box()
-    handle.hover()
     bob.mouse.down()
     bob.mouse.move(target["x"] + 20, target["y"] + 5, steps=8)
     bob.mouse.up()
