@@ -68,21 +68,25 @@ function renumber(list) {
 }
 
 // Pointer events work alike for a finger and a mouse (HTML drag and drop does not on phones):
-// the item follows the pointer and takes the place of the item it passes the middle of.
+// the item follows the pointer and takes the place of the item whose middle it passes.
 function dragByPointer(list, item, handle) {
   handle.addEventListener("pointerdown", (e) => {
     e.preventDefault();
     handle.setPointerCapture(e.pointerId);
     item.classList.add("dragging");
     list.dataset.dragging = "1";
+    // The item goes before the first other item whose middle is below the pointer, or last:
+    // a finger that overshoots the list's top or bottom still lands the item first or last.
     const moveTo = (y) => {
-      for (const other of list.children) {
-        if (other === item) continue;
+      const before = [...list.children].find((other) => {
+        if (other === item) return false;
         const box = other.getBoundingClientRect();
-        const middle = box.top + box.height / 2;
-        const after = other.compareDocumentPosition(item) & Node.DOCUMENT_POSITION_FOLLOWING;
-        if (after && y < middle && y > box.top) list.insertBefore(item, other);
-        if (!after && y > middle && y < box.bottom) list.insertBefore(item, other.nextSibling);
+        return y < box.top + box.height / 2;
+      });
+      if (!before) {
+        if (list.lastElementChild !== item) list.append(item);
+      } else if (item.nextElementSibling !== before) {
+        list.insertBefore(item, before);
       }
     };
     const onMove = (ev) => { moveTo(ev.clientY); };
