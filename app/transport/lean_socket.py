@@ -56,7 +56,6 @@ class LeanSocket(StrictSocket):
         self._queue = None  # made on first use: a websocket client never needs one after
         super().__init__(server, sid)  # the upgrade, and a queue costs ~2.5 KiB
         self.next_ping = None  # when the Pinger sends the next PING
-        self.pong_due = None  # when a PING sent without its PONG yet makes the client gone
         self._raw = None  # the websocket client's TCP socket, once writes go direct
         self._backlog: deque[bytes] | None = None  # made when the kernel first refuses bytes
         self._backlog_bytes = 0
@@ -76,7 +75,6 @@ class LeanSocket(StrictSocket):
         """Called at connect and on each PONG: the Pinger sends the next one when due."""
         if self.last_ping:
             self.last_ping = None
-            self.pong_due = None
             self.next_ping = time.monotonic() + self.server.ping_interval
             Pinger.for_server(self.server).watch(self)
 
@@ -277,11 +275,8 @@ class Pinger:
 
     Sockets wait in a heap ordered by due time; the greenlet sleeps until the earliest one, and
     is woken early when a socket due sooner is added, so a ping goes out on time (within the
-    event loop's latency) however fractional the interval. Each ping also puts the socket back
-    in the heap at its pong deadline: a client that has not answered by then is closed with
-    reason "ping timeout" right at pingTimeout, as the Engine.IO protocol says, rather than
-    whenever Engine.IO's service task next comes round to it (up to another pingTimeout later
-    with thousands of sockets). Closing runs that socket's disconnect handlers here: any
+    event loop's latency) however fractional the interval. Sending one ping runs Engine.IO's
+    ping-timeout check, which may close that socket and run its disconnect handlers here: any
     failure of one socket is logged and ends only that socket, and if the greenlet ever dies
     the next ``watch`` starts another, so pings never stop for everyone else.
     """
@@ -304,10 +299,7 @@ class Pinger:
 
     def watch(self, sock: LeanSocket) -> None:
         """Ping ``sock`` at its ``next_ping``."""
-        self._at(sock.next_ping, sock)
-
-    def _at(self, due: float, sock: LeanSocket) -> None:
-        heapq.heappush(self._due, (due, next(self._order), sock))
+        heapq.heappush(self._due, (sock.next_ping, next(self._order), sock))
         if self._due[0][2] is sock:
             self._wake.set()  # due before whatever the greenlet sleeps for
         if self._greenlet is None or self._greenlet.dead:
@@ -319,12 +311,8 @@ class Pinger:
             now = time.monotonic()
             while self._due and self._due[0][0] <= now:
                 due, _, sock = heapq.heappop(self._due)
-                if sock.closed or sock.closing:
-                    continue
-                if sock.next_ping == due:
+                if sock.next_ping == due and not (sock.closed or sock.closing):
                     self._ping(sock)
-                elif sock.pong_due == due:
-                    self._gone(sock)
             self._wake.wait(self._due[0][0] - time.monotonic() if self._due else None)
 
     def _ping(self, sock: LeanSocket) -> None:
@@ -334,26 +322,10 @@ class Pinger:
             sock.send(packet.Packet(packet.PING))
         except Exception:
             log.exception("%s: ping failed; closing this connection", sock.sid)
-            self._close(sock, abort=True)
-            return
-        if not (sock.closed or sock.closing):
-            sock.pong_due = time.monotonic() + self.server.ping_timeout
-            self._at(sock.pong_due, sock)
-
-    def _gone(self, sock: LeanSocket) -> None:
-        """No PONG within pingTimeout: Engine.IO's own ping-timeout close, on time."""
-        sock.pong_due = None
-        log.debug("%s: no pong within %ss, closing", sock.sid, self.server.ping_timeout)
-        # abort=False writes a CLOSE first, as Engine.IO's check does: a half-open connection
-        # that still reads learns it is closed
-        self._close(sock, abort=False, reason=self.server.reason.PING_TIMEOUT)
-
-    @staticmethod
-    def _close(sock: LeanSocket, abort: bool, reason=None) -> None:
-        try:
-            sock.close(wait=False, abort=abort, reason=reason)
-        except Exception:
-            log.exception("%s: closing this connection failed", sock.sid)
+            try:
+                sock.close(wait=False, abort=True)
+            except Exception:
+                log.exception("%s: close after a failed ping failed", sock.sid)
 
 
 def install() -> None:
