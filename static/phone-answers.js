@@ -82,12 +82,8 @@ function dragByPointer(list, item, handle) {
         if (other === item) return false;
         const box = other.getBoundingClientRect();
         return y < box.top + box.height / 2;
-      });
-      if (!before) {
-        if (list.lastElementChild !== item) list.append(item);
-      } else if (item.nextElementSibling !== before) {
-        list.insertBefore(item, before);
-      }
+      }) || null; // null: last
+      if (item.nextElementSibling !== before) list.insertBefore(item, before);
     };
     const onMove = (ev) => { moveTo(ev.clientY); };
     const onUp = () => {
